@@ -1,0 +1,5 @@
+"""``python -m composer``: the same as the ``composer`` command."""
+
+from composer.cli import main
+
+raise SystemExit(main())
