@@ -17,6 +17,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
+pytest_plugins = ["tests.qt_async"]
+
 
 class MemoryKeyring(KeyringBackend):
     """A keyring that keeps secrets in a dict, so tests never touch the user's real keyring."""
