@@ -7,15 +7,14 @@ Use the ``qasync_loop`` fixture in a test that runs coroutines inside Qt, and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Coroutine, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-
-T = TypeVar("T")
 
 
 @pytest.fixture
@@ -35,10 +34,8 @@ def qasync_loop(qapp: QApplication, qtbot: QtBot) -> Iterator[qasync.QEventLoop]
             qtbot.waitUntil(lambda: all(task.done() for task in pending), timeout=5000)
         # Undo what already_running=True did; never loop.stop(): it calls QApplication.exit().
         loop._QEventLoop__is_running = False
-        try:
+        with contextlib.suppress(RuntimeError, TypeError):
             qapp.aboutToQuit.disconnect(loop._after_run_forever)
-        except (RuntimeError, TypeError):
-            pass
         asyncio.events._set_running_loop(None)
         loop.close()
         asyncio.set_event_loop(None)
@@ -47,7 +44,7 @@ def qasync_loop(qapp: QApplication, qtbot: QtBot) -> Iterator[qasync.QEventLoop]
         pytest.fail(f"unhandled errors in asyncio tasks: {messages}")
 
 
-def run_async(qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout: int = 10_000) -> T:
+def run_async[T](qtbot: QtBot, coro: Coroutine[Any, Any, T], timeout: int = 10_000) -> T:
     """Run ``coro`` on the current qasync loop until done, letting Qt process events meanwhile."""
     task = asyncio.ensure_future(coro)
     qtbot.waitUntil(task.done, timeout=timeout)

@@ -13,12 +13,10 @@ import threading
 from collections.abc import Awaitable
 from concurrent.futures import Future
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 import uvicorn
 from uvicorn._types import ASGIApplication
-
-T = TypeVar("T")
 
 
 class ServerStartError(RuntimeError):
@@ -116,7 +114,8 @@ class BackgroundServer:
     @staticmethod
     async def _serve(server: uvicorn.Server, sock: socket.socket, started: threading.Event) -> None:
         async def watch() -> None:
-            while not server.started and not server.should_exit:
+            # uvicorn exposes "started" only as a flag, so it is polled.
+            while not server.started and not server.should_exit:  # noqa: ASYNC110
                 await asyncio.sleep(0.005)
             started.set()
 
@@ -126,7 +125,7 @@ class BackgroundServer:
         finally:
             watcher.cancel()
 
-    def call(self, coro: Awaitable[T], timeout: float | None = 10.0) -> T:
+    def call[T](self, coro: Awaitable[T], timeout: float | None = 10.0) -> T:
         """Run a coroutine on the server's loop from another thread and return its result."""
         future: Future[T] = asyncio.run_coroutine_threadsafe(_as_coroutine(coro), self.loop)
         return future.result(timeout)
@@ -156,5 +155,5 @@ class BackgroundServer:
         self.stop()
 
 
-async def _as_coroutine(awaitable: Awaitable[T]) -> T:
+async def _as_coroutine[T](awaitable: Awaitable[T]) -> T:
     return await awaitable
