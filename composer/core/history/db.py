@@ -148,7 +148,7 @@ def _check_file(path: Path, connection: sqlite3.Connection) -> None:
         }
     except sqlite3.DatabaseError as exc:
         raise HistoryCorruptError(
-            path, f"not a readable SQLite database ({exc}); move it aside to start a new history"
+            path, f"damaged or not a SQLite database ({exc}); move it aside to start a new history"
         ) from None
     if version > SCHEMA_VERSION:
         raise HistoryTooNewError(path, version, SCHEMA_VERSION)
