@@ -36,7 +36,8 @@ class HistoryQuery:
 
     ``text`` matches the model/deployment id, the target name and input values (each word, any
     case, anywhere in the text), or a run id or batch id exactly. ``subject`` is an exact model
-    or deployment id. ``status`` matches a submission's overall status or any of its runs'.
+    or deployment id. ``status`` matches a submission's overall status (a batch with a failed run
+    is ``failed`` once all its runs ended).
     ``since`` is inclusive, ``until`` exclusive (naive datetimes are UTC).
     """
 
@@ -60,10 +61,9 @@ def where(query: HistoryQuery, fts: bool) -> tuple[str, list[Any]]:
         params.append(query.subject.strip())
     if query.status:
         status = query.status.strip().lower()
-        clauses.append(
-            "(s.status = ? OR s.id IN (SELECT submission_id FROM runs WHERE status = ?))"
-        )
-        params.extend([status, status])
+        # The overall status (what the list shows): one index serves both filter and order.
+        clauses.append("s.status = ?")
+        params.append(status)
     if query.since is not None:
         clauses.append("s.submitted_at >= ?")
         params.append(_epoch(query.since))
