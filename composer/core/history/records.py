@@ -162,7 +162,8 @@ class WebhookEvent:
         return _json_str(self.json, "status")
 
 
-@dataclass(frozen=True, slots=True)
+# No slots here: on Python 3.12, ``Page[X](...)`` fails for a frozen generic with slots.
+@dataclass(frozen=True)
 class Page[T]:
     """A page of results, newest first; ask for ``offset + len(items)`` next if ``has_more``."""
 
