@@ -109,9 +109,10 @@ class HistoryStore:
     ) -> int:
         """Record a request that was sent (or failed to be) and return its id.
 
-        ``body`` is stored as sent, except that any of ``secrets`` (API keys) found in it is
-        replaced by ``[redacted]``. Its runs are planned from the body (one per batch combination,
-        with its inputs); ``run_ids`` fill them in order. Oldest entries beyond
+        ``body`` is stored as sent, except that any of ``secrets`` found in it is replaced by
+        ``[redacted]``: pass the target's API key (and any signing secret) here, so a key pasted
+        into an input never reaches the file. Its runs are planned from the body (one per batch
+        combination, with its inputs); ``run_ids`` fill them in order. Oldest entries beyond
         :attr:`Settings.max_entries` are pruned.
         """
         text, redacted = redact(body_json(body), secrets)
