@@ -113,8 +113,11 @@ async def _pause(engine: Engine, run: Run, low: float, high: float) -> None:
 
 
 async def _sleep(engine: Engine, seconds: float) -> None:
-    await engine.gate.wait()  # the sandbox may be paused (tests hold runs in a state this way)
+    # A paused sandbox holds every run here, before and after the wait, so no state changes
+    # while paused (tests look at a passing state this way).
+    await engine.gate.wait()
     await asyncio.sleep(engine.config.scaled(seconds))
+    await engine.gate.wait()
 
 
 def _steps(value: Any, default: int) -> int:
