@@ -311,8 +311,8 @@ def test_bad_base64_image_is_400(sandbox_http: httpx.Client) -> None:
 
 
 @pytest.fixture
-def small_body_sandbox(make_sandbox: Callable[..., Sandbox]) -> Iterator[Sandbox]:
-    yield make_sandbox(max_body_bytes=2_000)
+def small_body_sandbox(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    return make_sandbox(max_body_bytes=2_000)
 
 
 def test_oversized_bodies_are_413(small_body_sandbox: Sandbox) -> None:
