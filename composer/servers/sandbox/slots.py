@@ -16,11 +16,6 @@ class Slots:
         self.active = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
 
-    @property
-    def waiting(self) -> int:
-        """Runs waiting for a slot."""
-        return len(self._waiters)
-
     def ticket(self) -> asyncio.Future[None]:
         """Take a place in the line now; the future completes when the slot is this run's.
 
