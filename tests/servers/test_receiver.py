@@ -273,3 +273,13 @@ def test_json_records_are_plain_json_values(
     client.post(receiver.url, content=json.dumps([1, {"a": None}]).encode())
     client.post(receiver.url, content=b"[" * 100_000)  # deeply nested: not JSON for us
     assert [r.json for r in receiver.records()] == [[1, {"a": None}], None]
+
+
+def test_answers_within_milliseconds(receiver: WebhookReceiver, client: httpx.Client) -> None:
+    # Guards against Nagle's algorithm meeting delayed ACKs, which adds ~40 ms to every answer.
+    timings = []
+    for _ in range(21):
+        started = time.perf_counter()
+        client.post(receiver.url, content=b"{}")
+        timings.append(time.perf_counter() - started)
+    assert sorted(timings)[10] < 0.025
