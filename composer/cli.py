@@ -17,6 +17,8 @@ from composer import __version__
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("gui", "open the composer window (the default)"),
     "preview": ("preview", "print a preset's exact request body, or a snippet that sends it"),
+    "listen": ("listen", "receive webhooks locally and print each request"),
+    "simulate": ("simulate", "send simulated ComfyDeploy webhooks to a handler and report"),
 }
 
 
