@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "preview": ("preview", "print a preset's exact request body, or a snippet that sends it"),
     "listen": ("listen", "receive webhooks locally and print each request"),
     "simulate": ("simulate", "send simulated ComfyDeploy webhooks to a handler and report"),
+    "sandbox": ("sandbox", "serve a local ComfyDeploy API (the sandbox) until Ctrl+C"),
 }
 
 
