@@ -219,9 +219,18 @@ class ReceiverApp:
 
     def wait_for(self, count: int, timeout: float = 10.0) -> bool:
         """Block until ``count`` requests were recorded (since start or clear); False on timeout."""
+        return self.wait_until(lambda _records: self._seq >= count, timeout)
+
+    def wait_until(
+        self, predicate: Callable[[list[WebhookRecord]], bool], timeout: float = 10.0
+    ) -> bool:
+        """Block until ``predicate(records)`` holds (checked at each new record); False on timeout.
+
+        For tests and scripts: ``receiver.wait_until(lambda rs: any(r.is_terminal for r in rs))``.
+        """
         deadline = time.monotonic() + timeout
         with self._changed:
-            while self._seq < count:
+            while not predicate(list(self._records)):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
