@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "listen": ("listen", "receive webhooks locally and print each request"),
     "simulate": ("simulate", "send simulated ComfyDeploy webhooks to a handler and report"),
     "sandbox": ("sandbox", "serve a local ComfyDeploy API (the sandbox) until Ctrl+C"),
+    "history": ("history", "list the runs you sent (the local history), newest first"),
 }
 
 
