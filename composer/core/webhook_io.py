@@ -2,8 +2,10 @@
 
 One JSON object per line with ``method, path, query, headers, body, json, received_at``:
 ``headers`` is a list of ``[name, value]`` pairs in arrival order, ``body`` is the body as text
-when it is valid UTF-8, else base64 with ``"body_base64": true``, and ``received_at`` is an ISO
-8601 UTC time. ``seq`` and ``remote`` are added when known, and read back when present.
+when it is valid UTF-8, else base64, as ``body_encoding`` (``"utf-8"`` / ``"base64"``) says, and
+``received_at`` is ISO 8601 UTC with microseconds. ``seq``, ``remote`` and ``run_id`` are added.
+This is also the format of the history's webhook export (``composer.core.history``), and
+:func:`loads_jsonl` reads both.
 """
 
 from __future__ import annotations
@@ -48,9 +50,9 @@ def resendable_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, st
     return [(name, value) for name, value in headers if name.lower() not in HOP_BY_HOP_HEADERS]
 
 
-def format_time(moment: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and ``Z`` (``2025-05-01T10:00:41.512Z``)."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def format_time(moment: datetime, timespec: str = "milliseconds") -> str:
+    """ISO 8601 in UTC with a ``Z``: ``2025-05-01T10:00:41.512Z`` (``timespec`` as isoformat's)."""
+    return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def record_to_dict(record: WebhookRecord) -> dict[str, Any]:
@@ -64,12 +66,15 @@ def record_to_dict(record: WebhookRecord) -> dict[str, Any]:
     }
     try:
         data["body"] = record.body.decode("utf-8")
+        data["body_encoding"] = "utf-8"
     except UnicodeDecodeError:
         data["body"] = base64.b64encode(record.body).decode("ascii")
-        data["body_base64"] = True
+        data["body_encoding"] = "base64"
     data["json"] = record.json
-    data["received_at"] = format_time(record.received_at)
+    # Microseconds, so an export read back gives the same record.
+    data["received_at"] = format_time(record.received_at, "microseconds")
     data["remote"] = record.remote
+    data["run_id"] = record.run_id
     if record.signature is not None:
         data["signature"] = record.signature.state.value
     return data
@@ -117,7 +122,7 @@ def record_from_dict(data: Mapping[str, Any], seq: int, line: int = 1) -> Webhoo
     body_text = data.get("body") or ""
     if not isinstance(body_text, str):
         raise WebhookImportError(f"line {line}: 'body' must be text")
-    if data.get("body_base64"):
+    if data.get("body_encoding") == "base64":
         try:
             body = base64.b64decode(body_text, validate=True)
         except binascii.Error as exc:

@@ -17,7 +17,7 @@ must cope with in one run's events).
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -60,9 +60,10 @@ class WebhookRecord:
     method: str
     path: str
     query: str
-    headers: list[tuple[str, str]]
+    # Mutable values stay out of the hash, so records can be set members and dict keys.
+    headers: list[tuple[str, str]] = field(hash=False)
     body: bytes
-    json: Any | None
+    json: Any | None = field(hash=False)
     remote: str
     signature: SignatureCheck | None = None
 

@@ -152,3 +152,9 @@ def test_local_urls_get_the_tunnel_note() -> None:
     note = remote_api_note("http://127.0.0.1:8787/")
     assert note is not None and "tunnel" in note and "sandbox" in note
     assert remote_api_note("https://example.com/hook") is None
+
+
+def test_records_are_hashable_values() -> None:
+    first = record(1, payload("queued"))
+    same = record(1, payload("queued"))
+    assert first == same and len({first, same, record(2, payload("queued"))}) == 2

@@ -95,7 +95,7 @@ def test_listen_json_prints_each_request_as_a_json_line(listener_json: Listener)
     assert post["json"] == {"event_type": "run.updated", "status": "running"}
     assert json.loads(post["body"]) == post["json"]
     assert (get["method"], get["body"], get["json"]) == ("GET", '{"retry": 2}', {"retry": 2})
-    assert put["body_base64"] is True and base64.b64decode(put["body"]) == b"\xff\x00"
+    assert put["body_encoding"] == "base64" and base64.b64decode(put["body"]) == b"\xff\x00"
     assert put["json"] is None
     code, stderr = listener_json.stop()
     assert code == 0 and "Traceback" not in stderr
