@@ -8,12 +8,13 @@ bound before the thread starts, so :attr:`BackgroundServer.url` is known at once
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 from collections.abc import Awaitable
 from concurrent.futures import Future
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 from uvicorn._types import ASGIApplication
@@ -52,7 +53,31 @@ def uvicorn_config(app: ASGIApplication, **overrides: Any) -> uvicorn.Config:
     return uvicorn.Config(app, **options)
 
 
-class BackgroundServer:
+class StartStopContext:
+    """Mixin for servers with ``start()``/``stop()``: ``with server:`` starts and stops it."""
+
+    def start(self, timeout: float = 10.0) -> str:
+        """Start serving; returns the URL."""
+        raise NotImplementedError
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving (idempotent)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class BackgroundServer(StartStopContext):
     """One ASGI app served on its own thread; use as a context manager or start()/stop()."""
 
     def __init__(self, app: ASGIApplication, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -126,6 +151,8 @@ class BackgroundServer:
             await server.serve(sockets=[sock])
         finally:
             watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
 
     def call[T](self, coro: Awaitable[T], timeout: float | None = 10.0) -> T:
         """Run a coroutine on the server's loop from another thread and return its result."""
@@ -143,18 +170,6 @@ class BackgroundServer:
                 self._thread.join(timeout)
         self._thread = None
         self._loop = None
-
-    def __enter__(self) -> BackgroundServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 async def _as_coroutine[T](awaitable: Awaitable[T]) -> T:

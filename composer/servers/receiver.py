@@ -32,7 +32,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any, Final, cast
 
 from starlette.requests import ClientDisconnect, Request
@@ -46,7 +45,7 @@ from composer.core.webhooks import (
     exposure_warning,
     receiver_url,
 )
-from composer.servers.background import BackgroundServer
+from composer.servers.background import BackgroundServer, StartStopContext
 
 logger = logging.getLogger(__name__)
 
@@ -322,7 +321,7 @@ class ReceiverApp:
         return record
 
 
-class WebhookReceiver(ReceiverApp):
+class WebhookReceiver(ReceiverApp, StartStopContext):
     """A :class:`ReceiverApp` served on its own thread; a context manager or start()/stop().
 
     ``host`` defaults to 127.0.0.1; binding another address is an explicit choice that
@@ -368,18 +367,6 @@ class WebhookReceiver(ReceiverApp):
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving (idempotent); the records stay readable."""
         self._server.stop(timeout)
-
-    def __enter__(self) -> WebhookReceiver:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def check_status(status: int) -> None:

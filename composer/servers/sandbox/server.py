@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 from uuid import UUID
 
-from composer.servers.background import BackgroundServer
+from composer.servers.background import BackgroundServer, StartStopContext
 from composer.servers.sandbox.app import create_app
 from composer.servers.sandbox.config import FaultConfig, SandboxConfig
 from composer.servers.sandbox.engine import Engine
@@ -23,7 +22,7 @@ from composer.servers.sandbox.runs import Run
 from composer.servers.sandbox.webhooks import WebhookAttempt, WebhookDispatcher
 
 
-class Sandbox:
+class Sandbox(StartStopContext):
     """A running (or startable) local ComfyDeploy API."""
 
     def __init__(
@@ -49,18 +48,6 @@ class Sandbox:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and end every run task (idempotent)."""
         self._server.stop(timeout)
-
-    def __enter__(self) -> Sandbox:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def running(self) -> bool:
