@@ -219,7 +219,8 @@ class RunState:
 
     ``batch_id``, ``batch_index`` and ``inputs`` tie a run to its submission: for a batch, the
     index of its combination in :func:`composer.core.batch.expand_runs` order and the inputs that
-    combination gives. ``error`` is a message when following the run failed (not the run itself).
+    combination gives. ``error`` is a message when following the run failed (not the run itself);
+    ``lost`` is True when composer gave up following it (its real status is then unknown).
     ``last_update`` is the observation that produced this state (for its source and time).
     """
 
@@ -234,6 +235,7 @@ class RunState:
     batch_index: int | None = None
     inputs: Mapping[str, Any] | None = None
     error: str | None = None
+    lost: bool = False
     updates: int = 0
     last_update: RunUpdate | None = field(default=None, compare=False)
 
@@ -307,8 +309,10 @@ def merge(state: RunState, update: RunUpdate) -> RunState | None:
         changes["inputs"] = dict(update.inputs)
     if not changes:
         return None
-    if state.error is not None:
-        changes["error"] = None  # a fresh observation arrived: following the run works again
+    if state.error is not None or state.lost:
+        # A fresh observation arrived: following the run works again.
+        changes["error"] = None
+        changes["lost"] = False
     return dataclasses.replace(state, updates=state.updates + 1, last_update=update, **changes)
 
 
