@@ -17,7 +17,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
-pytest_plugins = ["tests.qt_async"]
+pytest_plugins = ["tests.qt_async", "tests.sandbox_plugin"]
 
 
 class MemoryKeyring(KeyringBackend):

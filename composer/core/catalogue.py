@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 class InputSpec(BaseModel):
@@ -25,7 +25,10 @@ class InputSpec(BaseModel):
     max_value: float | None = None
     display_name: str | None = None
     description: str | None = None
-    enum_values: list[Any] | None = None
+    # /models says enum_values; a deployment's input_types say enum_options.
+    enum_values: list[Any] | None = Field(
+        default=None, validation_alias=AliasChoices("enum_values", "enum_options")
+    )
 
     @property
     def value_type(self) -> str:
