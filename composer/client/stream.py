@@ -7,6 +7,7 @@ ends, with :attr:`RunStream.error` saying why when it was cut. The tracker falls
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from types import TracebackType
 
@@ -46,15 +47,24 @@ class RunStream:
 
     async def _updates(self) -> AsyncIterator[RunUpdate]:
         source = EventSource(self._response)
+        # Frames before the first one naming the run (queuing, status queued...) wait here.
+        early: list[RunUpdate] = []
         try:
             async for event in source.aiter_sse():
                 self.events += 1
-                update = parse_sse(event.event, event.data, self.run_id)
+                update = parse_sse(event.event, event.data, self.run_id or "")
                 if update is None:
                     continue
-                self.run_id = self.run_id or update.run_id
                 if update.is_terminal:
                     self.terminal_status = update.status
+                if not update.run_id:
+                    early.append(update)
+                    continue
+                if self.run_id is None:
+                    self.run_id = update.run_id
+                    for waiting in early:
+                        yield dataclasses.replace(waiting, run_id=update.run_id)
+                    early.clear()
                 yield update
         except (httpx.TransportError, SSEError) as exc:
             # A cut stream is not fatal: the run goes on, and polling can follow it.

@@ -199,8 +199,10 @@ def parse_sse(event: str, data: str, run_id: str | None = None) -> RunUpdate | N
     """One server-sent event of a run stream (contract section 6) as an update.
 
     ``event`` is the SSE event name (``event_update`` or ``log_update``), ``data`` its data text.
-    ``run_id`` is the run the stream belongs to when known; a frame naming its run wins. Returns
-    None for frames that say nothing about a run (bad JSON, or no run id known yet).
+    ``run_id`` is the run the stream belongs to when known; a frame naming its run (``run_id``,
+    or ComfyUI's ``prompt_id``, which ComfyDeploy sets to the run id) wins. Pass ``""`` to read
+    frames before the run is known (their updates then carry an empty run id). Returns None for
+    frames that say nothing about a run (bad JSON, or no run id known and none given).
     """
     try:
         frame = json.loads(data) if data else None
@@ -241,8 +243,12 @@ def parse_sse(event: str, data: str, run_id: str | None = None) -> RunUpdate | N
 
 
 def _find_run_id(data: Mapping[str, Any]) -> str | None:
-    value = data.get("run_id")
-    return value if isinstance(value, str) and value else None
+    # ComfyDeploy hands the run id to ComfyUI as its prompt id, so ComfyUI's frames name the run.
+    for key in ("run_id", "prompt_id"):
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _as_list(value: object) -> list[Any]:
