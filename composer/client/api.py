@@ -55,6 +55,11 @@ from composer.core.wire import RequestKind, kind_of
 USER_AGENT: Final = f"composer/{__version__}"
 
 _MODELS: Final = TypeAdapter(list[ModelInfo])
+# The names the server's request union gives each kind in a 422's ``loc``.
+_UNION_MEMBERS: Final = {
+    RequestKind.MODEL: "ModelRunRequest",
+    RequestKind.DEPLOYMENT: "DeploymentRunRequest",
+}
 _DEPLOYMENTS: Final = TypeAdapter(list[DeploymentInfo])
 
 
@@ -190,13 +195,16 @@ class ApiClient:
             Answer.FIRST_RESULT: self.timeouts.run_wait,
             Answer.STREAM: self.timeouts.stream_idle,
         }.get(endpoint.answer)
+        member = _UNION_MEMBERS[kind]
         if endpoint.answer is Answer.STREAM:
             response = await self._send(
                 endpoint.method, endpoint.path, json=wire, read=read, stream=True,
-                accept="text/event-stream",
+                accept="text/event-stream", union_member=member,
             )  # fmt: skip
             return self._open_stream(endpoint, wire, response)
-        response = await self._send(endpoint.method, endpoint.path, json=wire, read=read)
+        response = await self._send(
+            endpoint.method, endpoint.path, json=wire, read=read, union_member=member
+        )
         return self._read_submit_answer(endpoint, wire, kind, response)
 
     def _open_stream(
@@ -229,7 +237,8 @@ class ApiClient:
         if not isinstance(document, dict):
             raise errors.bad_answer(self.target, "POST", url, "expected a JSON object")
         if endpoint.answer is Answer.WORKER_PARAMS:
-            run_id = document.get("run_id")
+            # ComfyDeploy gives the worker the run id as its ComfyUI prompt id.
+            run_id = document.get("run_id") or document.get("prompt_id")
             return NativeRun(endpoint, wire, document, run_id if isinstance(run_id, str) else None)
         if isinstance(document.get("batch_id"), str):
             deployment = wire.get("deployment_id") if kind is RequestKind.DEPLOYMENT else None
@@ -358,6 +367,7 @@ class ApiClient:
         stream: bool = False,
         auth: bool = True,
         accept: str = "application/json",
+        union_member: str | None = None,
     ) -> httpx.Response:
         """Send one request (reads with retries), map failures to :mod:`errors`, check status."""
         url = self._url(path_or_url)
@@ -390,6 +400,7 @@ class ApiClient:
                 method=method,
                 url=url,
                 retry_after=parse_retry_after(response.headers.get("retry-after")),
+                union_member=union_member,
             )
         return response
 

@@ -147,6 +147,24 @@ def read_detail(body: bytes, content_type: str) -> Any:
     return text
 
 
+def member_errors(detail: Any, member: str | None) -> Any:
+    """A 422 ``detail`` narrowed to one member of the request union.
+
+    The generic routes parse a union of request kinds, so FastAPI reports each field error once
+    per kind it tried, plus the keys each other kind misses (``workflow_id``, ...). Knowing which
+    kind was sent (``member``, e.g. ``"ModelRunRequest"``), only that kind's errors matter.
+    """
+    if member is None or not isinstance(detail, list):
+        return detail
+
+    def tried(item: Any) -> Any:
+        loc = item.get("loc") if isinstance(item, dict) else None
+        return loc[1] if isinstance(loc, list) and len(loc) > 1 else None
+
+    mine = [item for item in detail if tried(item) == member]
+    return mine or detail
+
+
 def error_for_status(
     status_code: int,
     detail: Any,
@@ -155,8 +173,12 @@ def error_for_status(
     method: str = "",
     url: str = "",
     retry_after: float | None = None,
+    union_member: str | None = None,
 ) -> HttpStatusError:
-    """The error for an error answer, with a message that says what to do."""
+    """The error for an error answer, with a message that says what to do.
+
+    ``union_member`` names the request kind that was sent, to keep only its errors of a 422.
+    """
     name = where(target, url)
     said = detail_text(detail)
     context: dict[str, Any] = {
@@ -174,7 +196,7 @@ def error_for_status(
         reason = said or "Not found"
         return NotFoundError(f"{reason} (404) at {method} {url}".rstrip(), **context)
     if status_code == 422:
-        errors = errors_from_422(detail)
+        errors = errors_from_422(member_errors(detail, union_member))
         first = str(errors[0]) if errors else said or "invalid request"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         message = f"The server refused the request (422): {first}{more}"
