@@ -36,10 +36,13 @@ from composer.commands.submit_view import (
     TerminalView,
     fields_of_error,
 )
+from composer.commands.submit_webhooks import WebhookCatcher, is_loopback
+from composer.core.endpoints import is_batch
 from composer.core.presets import Preset, PresetError, load_preset
 from composer.core.runs import initial_state, merge
 from composer.core.snippets import KEY_VARIABLE
 from composer.core.targets import NAMED_TARGETS, base_url_for, is_url
+from composer.core.wire import RequestKind
 
 EXIT_OK: Final = 0
 EXIT_RUN_FAILED: Final = 1
@@ -180,7 +183,38 @@ def _start_sandbox(speed: float, view: SubmitView) -> tuple[Any, str, str]:
     return sandbox, base_url, token
 
 
+def _needs_catcher(plan: Plan) -> bool:
+    """A model batch to follow, on this machine, without a webhook of its own (see
+    :mod:`composer.commands.submit_webhooks`)."""
+    body = plan.preset.request
+    return (
+        plan.wait
+        and plan.preset.kind is RequestKind.MODEL
+        and is_batch(body)
+        and not body.get("is_native_run")
+        and not body.get("webhook")
+        and plan.base_url is not None
+        and is_loopback(plan.base_url)
+    )
+
+
 async def _submit(plan: Plan, view: SubmitView) -> int:
+    catcher = WebhookCatcher() if _needs_catcher(plan) else None
+    try:
+        if catcher is not None:
+            url = catcher.start()
+            plan.preset.request = {**plan.preset.request, "webhook": url}
+            view.note(
+                f"added webhook {url} to the request: the API names the runs of a model batch "
+                f"only in their webhook events"
+            )
+        return await _send(plan, view, catcher)
+    finally:
+        if catcher is not None:
+            catcher.stop()
+
+
+async def _send(plan: Plan, view: SubmitView, catcher: WebhookCatcher | None) -> int:
     assert plan.base_url is not None
     preset = plan.preset
     async with ApiClient(plan.base_url, plan.api_key, target=plan.target) as api:
@@ -193,7 +227,7 @@ async def _submit(plan: Plan, view: SubmitView) -> int:
             view.error(str(exc), **fields_of_error(exc))
             return EXIT_API_ERROR
         view.submitted(**_submitted_fields(result, api))
-        return await _after_submit(plan, view, api, result)
+        return await _after_submit(plan, view, api, result, catcher)
 
 
 def _submitted_fields(result: SubmitResult, api: ApiClient) -> dict[str, Any]:
@@ -214,7 +248,13 @@ def _submitted_fields(result: SubmitResult, api: ApiClient) -> dict[str, Any]:
     return fields
 
 
-async def _after_submit(plan: Plan, view: SubmitView, api: ApiClient, result: SubmitResult) -> int:
+async def _after_submit(
+    plan: Plan,
+    view: SubmitView,
+    api: ApiClient,
+    result: SubmitResult,
+    catcher: WebhookCatcher | None,
+) -> int:
     match result:
         case NativeRun(params=params):
             view.note("is_native_run: the server created the run without running it")
@@ -228,7 +268,7 @@ async def _after_submit(plan: Plan, view: SubmitView, api: ApiClient, result: Su
         case RunQueued() | BatchQueued() if not plan.wait:
             return EXIT_OK
     async with TrackerGroup(api, schedule=PollSchedule(), concurrency=8) as group:
-        follower = Follower(group, view, api, plan.download, plan.preset.kind)
+        follower = Follower(group, view, api, plan.download)
         match result:
             case RunQueued(run_id=run_id):
                 group.track(run_id)
@@ -236,13 +276,20 @@ async def _after_submit(plan: Plan, view: SubmitView, api: ApiClient, result: Su
                 if result.count == 0:
                     view.note("the batch has an empty column: the server started no runs")
                     return EXIT_OK
-                if result.deployment_id is None:
+                if result.deployment_id is None and catcher is None:
                     view.note(
-                        "the run ids of a model batch are only named by webhook events; "
-                        "composer cannot follow them from here"
+                        "the API names the runs of a model batch only in webhook events, which "
+                        "this command cannot receive here: follow them through your webhook"
                     )
                     return EXIT_OK
                 group.track_batch(result)
+                if catcher is not None:
+                    loop = asyncio.get_running_loop()
+
+                    def to_group(payload: Any) -> None:
+                        loop.call_soon_threadsafe(group.feed_webhook, payload)
+
+                    catcher.attach(to_group)
             case StreamOpened(stream=stream):
                 group.attach_stream(stream)
             case SyncOutputs(outputs=outputs, run_id=run_id):

@@ -16,7 +16,6 @@ from composer.client.results import FirstResult
 from composer.commands.submit_view import SubmitView, TerminalView, fields_of_error
 from composer.core.atomic import write_atomic
 from composer.core.runs import RunState
-from composer.core.wire import RequestKind
 
 EXIT_OK: Final = 0
 EXIT_RUN_FAILED: Final = 1
@@ -35,13 +34,11 @@ class Follower:
         view: SubmitView,
         api: ApiClient,
         download: Path | None,
-        kind: RequestKind,
     ) -> None:
         self.group = group
         self.view = view
         self.api = api
         self.download = download
-        self.kind = kind
         self._ended: asyncio.Queue[RunState] = asyncio.Queue()
         self._seen_end: set[str] = set()
         self._download_failed = False
