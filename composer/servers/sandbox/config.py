@@ -61,6 +61,8 @@ class SandboxConfig:
     """Reproduce the real service's quirk: retry attempts 2 and 3 are sent as GET."""
     webhook_timeout: float = WEBHOOK_TIMEOUT
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_batch_runs: int = 1000
+    """A larger batch is refused with 400 (the real service would try to start them all)."""
     faults: FaultConfig = field(default_factory=FaultConfig)
 
     def copy(self) -> SandboxConfig:

@@ -9,6 +9,7 @@ the sandbox does the same.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any, Literal
@@ -60,11 +61,21 @@ async def create_runs(
     except InputImageError as exc:
         raise HTTPException(400, str(exc)) from exc
     if data.batch_input_params is not None:
+        _check_batch_size(engine, math.prod(len(v) for v in data.batch_input_params.values()))
         combos = list(iter_combinations(data.batch_input_params))
         return await _batch(engine, data, target, [{**inputs, **c} for c in combos], route)
     if copies > 1:
+        _check_batch_size(engine, copies)
         return await _batch(engine, data, target, [dict(inputs)] * copies, route)
     return await _single(engine, request, data, target, inputs, route, files_url)
+
+
+def _check_batch_size(engine: Engine, count: int) -> None:
+    limit = engine.config.max_batch_runs
+    if count > limit:
+        raise HTTPException(
+            400, f"The sandbox runs at most {limit} runs per batch; this batch asks for {count}"
+        )
 
 
 def _resolve_target(data: WorkflowRequestShare) -> Target:

@@ -53,6 +53,9 @@ class Engine:
         self._warm_until: dict[str, float] = {}
         self._numbers = itertools.count(1)
         self._seeder = random.Random(config.seed)
+        # Cleared by pause(): every run stops at its next step until resume() sets it again.
+        self.gate = asyncio.Event()
+        self.gate.set()
 
     # --- creating runs ---
 
@@ -326,6 +329,7 @@ class Engine:
         self._warm_until.clear()
         self._numbers = itertools.count(1)
         self._seeder = random.Random(self.config.seed)
+        self.gate.set()
         self.webhooks.attempts.clear()
         self.files.clear(keep=lambda path: path.startswith("previews/"))
 

@@ -99,17 +99,25 @@ async def _execute_node(engine: Engine, run: Run, node: NodeDef) -> None:
     per_step = node.seconds * run.rng.uniform(0.8, 1.2)
     if not run.subscribers:
         # Nobody watches the steps: one wait instead of one per step keeps 1,000 runs cheap.
-        await asyncio.sleep(engine.config.scaled(per_step * steps))
+        await _sleep(engine, per_step * steps)
         return
     for step in range(1, steps + 1):
-        await asyncio.sleep(engine.config.scaled(per_step))
+        await _sleep(engine, per_step)
         progress = {"value": step, "max": steps, "node": node.node_id, "prompt_id": str(run.id)}
         engine.publish(run, "progress", progress)
     engine.log(run, f"100%|{'█' * 10}| {steps}/{steps}")
 
 
 async def _pause(engine: Engine, run: Run, low: float, high: float) -> None:
-    await asyncio.sleep(engine.config.scaled(run.rng.uniform(low, high)))
+    await _sleep(engine, run.rng.uniform(low, high))
+
+
+async def _sleep(engine: Engine, seconds: float) -> None:
+    # A paused sandbox holds every run here, before and after the wait, so no state changes
+    # while paused (tests look at a passing state this way).
+    await engine.gate.wait()
+    await asyncio.sleep(engine.config.scaled(seconds))
+    await engine.gate.wait()
 
 
 def _steps(value: Any, default: int) -> int:

@@ -34,7 +34,9 @@ class Sandbox:
         self.webhooks = WebhookDispatcher(self.config)
         self.engine = Engine(self.config, self.files, self.webhooks)
         self.app = create_app(self.engine)
-        self._server = BackgroundServer(wrap(self.app, self.config), host=host, port=port)
+        # Starlette's and uvicorn's ASGI type aliases differ in spelling only.
+        asgi: Any = wrap(self.app, self.config)
+        self._server = BackgroundServer(asgi, host=host, port=port)
 
     # --- lifecycle ---
 
@@ -158,6 +160,34 @@ class Sandbox:
                 await asyncio.sleep(0.002)
 
         self._server.call(asyncio.wait_for(wait(), timeout), timeout + 1)
+
+    def pause(self) -> None:
+        """Freeze every run at its next step (statuses stay as they are) until :meth:`resume`."""
+        self.call(self.engine.gate.clear)
+
+    def resume(self) -> None:
+        """Let paused runs go on."""
+        self.call(self.engine.gate.set)
+
+    def wait_until(
+        self,
+        predicate: Callable[[list[dict[str, Any]]], bool],
+        timeout: float = 10.0,
+        then_pause: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Wait until ``predicate(run objects)`` holds; with ``then_pause`` freeze the runs in
+        that same instant, so a test can look at a state that would otherwise pass quickly."""
+
+        async def wait() -> list[dict[str, Any]]:
+            while True:
+                runs = [run.to_json(self.engine.files_url) for run in self.engine.runs.values()]
+                if predicate(runs):
+                    if then_pause:
+                        self.engine.gate.clear()
+                    return runs
+                await asyncio.sleep(0.002)
+
+        return self._server.call(asyncio.wait_for(wait(), timeout), timeout + 1)
 
     def reset(self) -> None:
         """Forget all runs, files and webhook attempts; turn faults off (between tests)."""

@@ -77,6 +77,7 @@ class WebhookDispatcher:
 
     async def start(self) -> None:
         """Create the HTTP client (on the loop that will use it)."""
+        self._rng = random.Random(self.config.seed)
         self._gate = asyncio.Semaphore(_MAX_PARALLEL)
         self._client = httpx.AsyncClient(
             timeout=self.config.webhook_timeout,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ class Recorder:
     def __init__(self) -> None:
         self.deliveries: list[Delivery] = []
         self.statuses: list[int] = []
+        self.delay = 0.0  # seconds before answering, to play a slow receiver
         self._changed = threading.Condition()
         self.server = BackgroundServer(
             Starlette(routes=[Route("/{path:path}", self._receive, methods=["GET", "POST"])])
@@ -48,6 +50,8 @@ class Recorder:
 
     async def _receive(self, request: Request) -> JSONResponse:
         raw = await request.body()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         body = json.loads(raw) if raw else {}
         with self._changed:
             self.deliveries.append(
