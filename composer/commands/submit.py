@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     as_json = args.json or not sys.stdout.isatty()
     view: SubmitView
     if as_json:
-        view = JsonLinesView(sys.stdout)
+        view = JsonLinesView(sys.stdout, sys.stderr)
     else:
         size = shutil.get_terminal_size()
         view = TerminalView(sys.stdout, sys.stderr, width=size.columns, max_lines=size.lines - 3)

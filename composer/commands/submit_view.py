@@ -75,10 +75,12 @@ def state_fields(state: RunState) -> dict[str, Any]:
 
 
 class JsonLinesView:
-    """One JSON object per line on ``out``, flushed at once (for scripts and pipes)."""
+    """One JSON object per line on ``out``, flushed at once (for scripts and pipes); errors are
+    also written as one line to ``err`` for the person reading the terminal."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, err: TextIO | None = None) -> None:
         self._out = out
+        self._err = err
         self._finished: set[str] = set()
 
     def emit(self, event: str, **fields: Any) -> None:
@@ -111,6 +113,9 @@ class JsonLinesView:
 
     def error(self, message: str, **fields: Any) -> None:
         self.emit("error", message=message, **fields)
+        if self._err is not None:
+            self._err.write(f"composer: error: {message}\n")
+            self._err.flush()
 
     def note(self, message: str) -> None:
         self.emit("note", message=message)
