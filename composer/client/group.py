@@ -163,6 +163,8 @@ class TrackerGroup:
         self.schedule = schedule or PollSchedule()
         self.concurrency = max(1, concurrency)
         self.polls = 0  # GET /run requests made by this group (for figures)
+        # Problems not tied to one run (a stream that never named its run), for people.
+        self.problems: list[str] = []
         self._entries: dict[str, _Entry] = {}
         self._batches: dict[str, _Batch] = {}
         self._candidates: dict[str, _Candidate] = {}
@@ -334,11 +336,26 @@ class TrackerGroup:
             entry.interval = self.schedule.initial
             self._schedule(run_id, 0.0)
 
-    async def cancel(self, run_id: str) -> CancelResult:
-        """Ask the API to cancel a run, then poll it at once to see the outcome."""
-        result = await self.api.cancel(run_id)
-        self.poll_now(run_id)
-        return result
+    async def cancel(self, run_id: str, *, attempts: int = 3, wait: float = 0.5) -> CancelResult:
+        """Ask the API to cancel a run, then poll it at once to see the outcome.
+
+        The API cannot cancel a run it has not handed to a machine yet (``not-started``: its
+        answer is a 500); such a cancel is tried again, ``attempts`` times in all, ``wait``
+        seconds apart. Cancelling twice does no harm, unlike sending a run twice.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                result = await self.api.cancel(run_id)
+            except errors.ServerError:
+                state = self.state(run_id)
+                if attempt >= attempts or state is None or state.status != "not-started":
+                    raise
+                self.poll_now(run_id)
+                await asyncio.sleep(wait)
+                continue
+            self.poll_now(run_id)
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     async def cancel_all(self) -> list[CancelResult | errors.ApiError]:
         """Cancel every followed run that has not ended (concurrently); errors are returned."""
@@ -520,19 +537,23 @@ class TrackerGroup:
                 if update.run_id not in self._entries:
                     self.track(update.run_id, poll=False, **batch_fields)
                 self._apply(self._entries[update.run_id], update)
+        except Exception as exc:  # a bug here must not leave the group waiting for ever
+            self.problems.append(f"Reading the run's stream failed: {exc}")
         finally:
             await stream.aclose()
+            # This reader counts as busy until it has returned: decide right after.
+            self._running_loop().call_soon(self._stream_ended, stream)
+
+    def _stream_ended(self, stream: RunStream) -> None:
         run_id = stream.run_id
         entry = self._entries.get(run_id) if run_id else None
         if entry is None:
-            message = str(stream.error or "The stream ended before naming its run")
-            self._running_loop().call_exception_handler({"message": message})
-            return
-        entry.streaming = False
-        if not entry.state.is_terminal:
-            self._schedule(entry.state.run_id, 0.0)
-        # This reader is still running while _check_done runs; check once it has finished.
-        self._running_loop().call_soon(self._check_done)
+            self.problems.append(str(stream.error or "The stream ended before naming its run"))
+        else:
+            entry.streaming = False
+            if not entry.state.is_terminal:
+                self._schedule(entry.state.run_id, 0.0)  # follow it by polling from now on
+        self._check_done()
 
     # --- batches ---
 

@@ -82,7 +82,10 @@ class Follower:
         failed_batches = [b for b in self.group.batches.values() if b.error]
         for batch in failed_batches:
             self.view.error(batch.error or "", kind="BatchDiscoveryError", batch_id=batch.batch_id)
-        if self._download_failed or failed_batches or any(s.lost for s in states):
+        for problem in self.group.problems:
+            self.view.error(problem, kind="TrackingError")
+        problems = failed_batches or self.group.problems
+        if self._download_failed or problems or any(s.lost for s in states):
             return EXIT_API_ERROR
         if any(not s.succeeded for s in states):
             return EXIT_RUN_FAILED
