@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Coroutine, Iterator
 from typing import Any
 
@@ -39,6 +40,11 @@ def qasync_loop(qapp: QApplication, qtbot: QtBot) -> Iterator[qasync.QEventLoop]
         asyncio.events._set_running_loop(None)
         loop.close()
         asyncio.set_event_loop(None)
+        # The loop's Qt objects (socket notifiers, timers) sit in reference cycles; collect them
+        # now, on the GUI thread. Left to a later GC run on a server thread, Qt objects are
+        # destroyed off their thread and a later processEvents() crashes (segfault).
+        del loop
+        gc.collect()
     if errors:
         messages = "; ".join(str(e.get("exception") or e.get("message")) for e in errors)
         pytest.fail(f"unhandled errors in asyncio tasks: {messages}")

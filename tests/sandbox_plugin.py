@@ -71,7 +71,7 @@ def sandbox_http(sandbox: Sandbox) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
-    """Start sandboxes with their own settings (token, seed, speed, ...): ``make_sandbox(seed=1)``."""
+    """Start sandboxes with their own settings: ``make_sandbox(seed=1, token=None)``."""
     started: list[Sandbox] = []
 
     def make(**settings: Any) -> Sandbox:

@@ -26,12 +26,10 @@ class ServerStartError(RuntimeError):
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket on ``host:port`` (port 0: a free port), IPv4 or IPv6."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when the
+    # socket's proto says TCP; with proto 0 every response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # asyncio sets TCP_NODELAY only on sockets created with proto IPPROTO_TCP, which this one is
-    # not; accepted connections inherit the option from here. Without it every answer written in
-    # two parts (headers, then body) waits for the client's delayed ACK: 40 ms per request.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:

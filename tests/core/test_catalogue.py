@@ -42,3 +42,11 @@ def test_unknown_keys_are_kept_and_labels_fall_back() -> None:
     deployment = DeploymentInfo.model_validate({"id": "d1", "workflow": {"name": "SDXL"}})
     assert deployment.label == "SDXL"
     assert DeploymentInfo(id="d2").label == "d2"
+
+
+def test_deployment_enum_options_are_read_as_enum_values() -> None:
+    # GET /models says enum_values; a deployment's input_types say enum_options.
+    spec = InputSpec.model_validate(
+        {"input_id": "style", "class_type": "ComfyUIDeployExternalEnum", "enum_options": ["a"]}
+    )
+    assert (spec.enum_values, spec.value_type) == (["a"], "enum")

@@ -46,3 +46,16 @@ def test_reachable_from_the_qasync_loop(qasync_loop: object, qtbot: QtBot) -> No
                 return (await client.get(f"{server.url}/x")).json()
 
         assert run_async(qtbot, fetch()) == {"path": "/x", "body": ""}
+
+
+def test_listening_socket_is_tcp_so_responses_are_not_delayed() -> None:
+    # With proto 0 asyncio skips TCP_NODELAY on accepted connections: ~40 ms per response.
+    import socket
+
+    from composer.servers.background import bind_socket
+
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()

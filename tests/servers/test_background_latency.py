@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import statistics
 import time
 from typing import Any
 
 import httpx
 
-from composer.servers.background import BackgroundServer, bind_socket
+from composer.servers.background import BackgroundServer
 
 
 async def two_part_answer(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -18,14 +17,6 @@ async def two_part_answer(scope: dict[str, Any], receive: Any, send: Any) -> Non
     # Headers and body in two writes, as every ASGI framework answers.
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b"ok"})
-
-
-def test_listening_sockets_disable_nagle() -> None:
-    sock = bind_socket("127.0.0.1", 0)
-    try:
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
-    finally:
-        sock.close()
 
 
 def test_keep_alive_requests_answer_in_well_under_40_ms() -> None:

@@ -7,7 +7,7 @@ request or run step follows it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Final
 
 DEFAULT_PORT: Final = 3011
@@ -64,10 +64,6 @@ class SandboxConfig:
     max_batch_runs: int = 1000
     """A larger batch is refused with 400 (the real service would try to start them all)."""
     faults: FaultConfig = field(default_factory=FaultConfig)
-
-    def copy(self) -> SandboxConfig:
-        """An independent copy (the faults too)."""
-        return replace(self, faults=replace(self.faults))
 
     def scaled(self, seconds: float) -> float:
         """A simulated delay in real seconds at the current speed."""

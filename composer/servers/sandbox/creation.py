@@ -19,7 +19,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 from composer.core.batch import iter_combinations
-from composer.core.wire import TERMINAL_STATUSES
+from composer.core.wire import KNOWN_ORIGINS, TERMINAL_STATUSES
 from composer.servers.sandbox import catalogue
 from composer.servers.sandbox.catalogue import Target
 from composer.servers.sandbox.engine import Engine, InputImageError
@@ -56,6 +56,9 @@ async def create_runs(
             400, "Batch number is not supported for sync_first_result execution mode"
         )
     target = _resolve_target(data)
+    if data.origin is not None and data.origin not in KNOWN_ORIGINS:
+        # The database's origin enum refuses the value when the run is stored: a plain 500.
+        return _does_not_fit()
     try:
         inputs = engine.store_input_images(data.inputs)
     except InputImageError as exc:
@@ -229,5 +232,6 @@ def _workflow_api(target: Target) -> dict[str, Any]:
 
 
 def _does_not_fit() -> Response:
-    # The real route's answer failed its response model: FastAPI's plain 500, runs created.
+    # What FastAPI answers for an unhandled error, or for an answer that does not fit the
+    # route's response model (a batch on /run/deployment/queue: the runs exist by then).
     return PlainTextResponse("Internal Server Error", status_code=500)

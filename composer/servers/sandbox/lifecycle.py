@@ -22,12 +22,13 @@ _MAX_STEPS = 200
 async def execute(engine: Engine, run: Run) -> None:
     """Drive ``run`` from ``not-started`` to its end; cancelled by :meth:`Engine.cancel`."""
     slots = engine.slots_for(run.target)
+    ticket = slots.ticket()  # before any await: slots go to runs in creation order
     holding = False
     try:
         await _pause(engine, run, 0.15, 0.4)  # the API hands the run to the queue
         engine.set_status(run, "queued")
         engine.publish(run, "function_call_id", run.modal_function_call_id)
-        await slots.acquire()
+        await ticket
         holding = True
         await _boot(engine, run)
         outcome = await _run_nodes(engine, run)
@@ -39,6 +40,8 @@ async def execute(engine: Engine, run: Run) -> None:
         if holding:
             slots.release()
             engine.keep_warm(run.target)
+        else:
+            slots.withdraw(ticket)
         engine.leave_queue(run)
 
 

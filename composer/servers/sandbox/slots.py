@@ -16,26 +16,28 @@ class Slots:
         self.active = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
 
-    @property
-    def waiting(self) -> int:
-        """Runs waiting for a slot."""
-        return len(self._waiters)
+    def ticket(self) -> asyncio.Future[None]:
+        """Take a place in the line now; the future completes when the slot is this run's.
 
-    async def acquire(self) -> None:
-        """Wait for a free slot and take it."""
+        Runs take their ticket when they are created, so they get slots in creation order even
+        though each reaches the queue after a random delay.
+        """
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self.active < max(self._limit(), 1) and not self._waiters:
             self.active += 1
+            future.set_result(None)
+        else:
+            self._waiters.append(future)
+        return future
+
+    def withdraw(self, ticket: asyncio.Future[None]) -> None:
+        """Give up a ticket: release its slot if it was granted, else leave the line."""
+        if ticket.done() and not ticket.cancelled():
+            self.release()
             return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(future)
-        try:
-            await future
-        except asyncio.CancelledError:
-            if future.done() and not future.cancelled():
-                self.release()  # granted just before the cancel arrived: hand it on
-            elif future in self._waiters:
-                self._waiters.remove(future)
-            raise
+        ticket.cancel()
+        if ticket in self._waiters:
+            self._waiters.remove(ticket)
 
     def release(self) -> None:
         """Give a slot back and wake the next waiters that now fit."""

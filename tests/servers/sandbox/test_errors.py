@@ -292,6 +292,16 @@ def test_cancel_errors_are_500_with_the_reason(sandbox_http: httpx.Client) -> No
     )
 
 
+def test_origin_outside_the_database_enum_is_a_plain_500(
+    sandbox: Sandbox, sandbox_http: httpx.Client
+) -> None:
+    answer = sandbox_http.post("/run", json={"model_id": "flux-dev", "origin": "my-script"})
+    assert (answer.status_code, answer.text) == (500, "Internal Server Error")
+    assert sandbox.runs() == []
+    fine = sandbox_http.post("/run", json={"model_id": "flux-dev", "origin": "manual"})
+    assert fine.status_code == 200
+
+
 def test_null_execution_mode_is_400_after_the_run_is_created(
     sandbox: Sandbox, sandbox_http: httpx.Client
 ) -> None:
@@ -311,8 +321,8 @@ def test_bad_base64_image_is_400(sandbox_http: httpx.Client) -> None:
 
 
 @pytest.fixture
-def small_body_sandbox(make_sandbox: Callable[..., Sandbox]) -> Iterator[Sandbox]:
-    yield make_sandbox(max_body_bytes=2_000)
+def small_body_sandbox(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    return make_sandbox(max_body_bytes=2_000)
 
 
 def test_oversized_bodies_are_413(small_body_sandbox: Sandbox) -> None:

@@ -82,7 +82,8 @@ def test_queue_positions_follow_the_concurrency_limit(
     sandbox.config.speed = 20
     ids = [_post(sandbox_http, {"model_id": "sd-v35-large"}) for _ in range(5)]
     sandbox.wait_until(
-        lambda runs: sum(r["status"] == "running" for r in runs) == 2, then_pause=True
+        lambda runs: [r["status"] for r in runs] == ["running"] * 2 + ["queued"] * 3,
+        then_pause=True,
     )
     try:
         seen = [
@@ -104,13 +105,16 @@ def test_queue_positions_follow_the_concurrency_limit(
 
 
 def test_other_targets_have_their_own_queue(sandbox: Sandbox, sandbox_http: httpx.Client) -> None:
-    sandbox.config.speed = 20
-    first = [_post(sandbox_http, {"model_id": "flux-dev"}) for _ in range(3)]
+    sandbox.config.speed = 10
+    sandbox.config.concurrency = 1
+    # flux-dev runs of 200 steps take seconds; the flux-schnell run is running well before.
+    long = {"model_id": "flux-dev", "inputs": {"prompt": "x", "steps": 200}}
+    first = [_post(sandbox_http, long) for _ in range(2)]
     other = _post(sandbox_http, {"model_id": "flux-schnell"})
-    runs = sandbox.wait_until(lambda rs: rs[3]["status"] == "running", then_pause=True)
+    runs = sandbox.wait_until(lambda rs: rs[2]["status"] == "running", then_pause=True)
     sandbox.resume()
-    assert runs[2]["id"] == first[2] and runs[2]["status"] == "queued"
-    assert runs[3]["id"] == other
+    assert [r["id"] for r in runs] == [*first, other]
+    assert runs[1]["status"] == "queued"  # the second flux-dev run waits for the first
 
 
 @pytest.mark.parametrize(

@@ -182,12 +182,14 @@ def test_reorder_fault_delivers_out_of_order(
     sandbox = make_sandbox(seed=3)
     sandbox.faults.webhook_reorder = True
     headers = {"Authorization": f"Bearer {sandbox.token}"}
-    with httpx.Client(base_url=sandbox.base_url, headers=headers, trust_env=False) as client:
-        with recorder() as receiver:
-            run_id = _run(client, receiver.url(), webhook_intermediate_status=True)
-            sandbox.wait_for(run_id)
-            sandbox.wait_webhooks_idle()
-            got = receiver.for_run(run_id)
+    with (
+        httpx.Client(base_url=sandbox.base_url, headers=headers, trust_env=False) as client,
+        recorder() as receiver,
+    ):
+        run_id = _run(client, receiver.url(), webhook_intermediate_status=True)
+        sandbox.wait_for(run_id)
+        sandbox.wait_webhooks_idle()
+        got = receiver.for_run(run_id)
     assert len(got) == 17  # every event arrives once
     # Generated in lifecycle order (status, then progress); arrived in another order.
     rank = {"queued": 0, "started": 1, "running": 2, "success": 3}
