@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import mimetypes
 import re
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from composer.client.group import TrackerGroup
 from composer.client.results import FirstResult
 from composer.commands.submit_view import SubmitView, TerminalView, fields_of_error
 from composer.core.atomic import write_atomic
-from composer.core.runs import RunState
+from composer.core.runs import RunState, UpdateSource
 
 EXIT_OK: Final = 0
 EXIT_RUN_FAILED: Final = 1
@@ -95,11 +96,22 @@ class Follower:
         while True:
             state = await self._ended.get()
             try:
-                latest = self.group.state(state.run_id) or state
+                latest = await self._refresh(state)
                 files = await self._save_outputs(latest) if latest.succeeded else []
                 self.view.finished(latest, files)
             finally:
                 self._ended.task_done()
+
+    async def _refresh(self, state: RunState) -> RunState:
+        """The run object once more when the end came from a stream or a webhook (they carry no
+        timings and maybe not every output), or before downloading (presigned URLs expire)."""
+        needed = state.source is not UpdateSource.POLL or (self.download and state.succeeded)
+        if state.lost or not needed:
+            return self.group.state(state.run_id) or state
+        # On failure what is known already is shown: the run itself has ended.
+        with contextlib.suppress(errors.ApiError):
+            self.group.feed(await self.api.get_run(state.run_id))
+        return self.group.state(state.run_id) or state
 
     async def _redraw(self) -> None:
         assert isinstance(self.view, TerminalView)

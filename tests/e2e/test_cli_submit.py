@@ -158,6 +158,9 @@ def test_stream_sync_and_first_result_modes(tmp_path: Path) -> None:
     stream_events = events(stream.stdout)
     assert stream_events[1]["stream"] is True
     assert {e.get("source") for e in stream_events if e["event"] == "update"} >= {"stream"}
+    (streamed,) = [e for e in stream_events if e["event"] == "finished"]
+    # read once more at the end: a stream carries no timings
+    assert streamed["status"] == "success" and streamed["created_at"] and streamed["outputs"]
     sync = composer(write_preset(tmp_path, {**flux, "execution_mode": "sync"}), *FAST)
     assert sync.returncode == 0, sync.stderr
     (finished,) = [e for e in events(sync.stdout) if e["event"] == "finished"]
