@@ -33,12 +33,13 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
 from composer.client import errors
 from composer.client.api import ApiClient
+from composer.client.batches import BatchBook, BatchProgress, BatchSlots, Candidate
 from composer.client.results import BatchQueued, CancelResult
 from composer.client.stream import RunStream
 from composer.core.run_parsing import RunParseError, parse_webhook
@@ -46,8 +47,6 @@ from composer.core.runs import RunState, RunUpdate, initial_state, merge
 
 # Errors after which polling a run again cannot help.
 _FATAL = (errors.UnauthorizedError, errors.ValidationFailedError, errors.BadRequestError)
-# Clock difference tolerated between this machine and the API when matching batch runs by time.
-_CLOCK_SKEW = 120.0
 
 Listener = Callable[[RunState], None]
 JobKind = Literal["run", "candidate", "batch"]
@@ -71,28 +70,6 @@ class PollSchedule:
         return min(self.maximum, interval * self.factor)
 
 
-@dataclass(frozen=True, slots=True)
-class BatchProgress:
-    """How far the discovery of a batch's runs got: ``run_ids[i]`` is the run of combination
-    ``i`` (``expected[i]`` its inputs), None until found. ``error`` says why discovery stopped."""
-
-    batch_id: str
-    expected: tuple[Mapping[str, Any], ...]
-    run_ids: tuple[str | None, ...]
-    deployment_id: str | None = None
-    error: str | None = None
-
-    @property
-    def found(self) -> int:
-        """How many runs of the batch are known."""
-        return sum(run_id is not None for run_id in self.run_ids)
-
-    @property
-    def complete(self) -> bool:
-        """True when every run of the batch is known."""
-        return self.found == len(self.run_ids)
-
-
 @dataclass(slots=True)
 class _Entry:
     state: RunState
@@ -102,51 +79,6 @@ class _Entry:
     streaming: bool = False
     errors: int = 0
     polls: int = 0
-
-
-@dataclass(slots=True)
-class _Batch:
-    batch_id: str
-    expected: list[Mapping[str, Any]]
-    slots: list[str | None]
-    deployment_id: str | None
-    not_before: float  # epoch seconds: runs created before this are not ours
-    deadline: float  # loop time when discovery gives up
-    error: str | None = None
-    timer: asyncio.TimerHandle | None = None
-
-    def free(self) -> list[int]:
-        return [index for index, run_id in enumerate(self.slots) if run_id is None]
-
-    def match(self, inputs: Mapping[str, Any] | None) -> int | None:
-        """The first free combination these inputs are (creation order when inputs are unknown)."""
-        free = self.free()
-        if not free:
-            return None
-        if inputs is None:
-            return free[0]
-        for index in free:
-            if all(inputs.get(key) == value for key, value in self.expected[index].items()):
-                return index
-        return None
-
-    def progress(self) -> BatchProgress:
-        return BatchProgress(
-            self.batch_id,
-            tuple(self.expected),
-            tuple(self.slots),
-            self.deployment_id,
-            self.error,
-        )
-
-
-@dataclass(slots=True)
-class _Candidate:
-    """A run that may belong to a pending batch; its updates wait until it is adopted."""
-
-    run_id: str
-    updates: list[RunUpdate] = field(default_factory=list)
-    errors: int = 0
 
 
 class TrackerGroup:
@@ -166,9 +98,8 @@ class TrackerGroup:
         # Problems not tied to one run (a stream that never named its run), for people.
         self.problems: list[str] = []
         self._entries: dict[str, _Entry] = {}
-        self._batches: dict[str, _Batch] = {}
-        self._candidates: dict[str, _Candidate] = {}
-        self._rejected: set[str] = set()
+        self._book = BatchBook()
+        self._batch_timers: dict[str, asyncio.TimerHandle] = {}
         self._listeners: list[Listener] = []
         self._subscribers: list[asyncio.Queue[RunState | None]] = []
         self._ready: asyncio.Queue[tuple[JobKind, str]] = asyncio.Queue()
@@ -194,15 +125,13 @@ class TrackerGroup:
     @property
     def batches(self) -> dict[str, BatchProgress]:
         """Discovery progress of every batch, by batch id."""
-        return {batch_id: batch.progress() for batch_id, batch in self._batches.items()}
+        return {batch_id: batch.progress() for batch_id, batch in self._book.batches.items()}
 
     @property
     def done(self) -> bool:
         """True once something was followed and now every run ended (or was lost), every batch
         was resolved (or its discovery gave up) and every stream was read."""
-        if not self._began or self._candidates or self._readers_busy():
-            return False
-        if any(b.free() and b.error is None for b in self._batches.values()):
+        if not self._began or self._book.unresolved or self._readers_busy():
             return False
         return all(e.state.is_terminal or e.state.lost for e in self._entries.values())
 
@@ -264,28 +193,24 @@ class TrackerGroup:
     def track_batch(self, batch: BatchQueued) -> BatchProgress:
         """Follow a batch: discover its runs (see the module docstring) and follow each."""
         self._start()
-        if batch.batch_id in self._batches:
-            return self._batches[batch.batch_id].progress()
+        known = self._book.batches.get(batch.batch_id)
+        if known is not None:
+            return known.progress()
         loop = self._running_loop()
-        count = len(batch.runs)
-        record = _Batch(
-            batch.batch_id,
-            list(batch.runs),
-            [None] * count,
-            batch.deployment_id,
-            (batch.submitted_at or time.time()) - _CLOCK_SKEW,
+        slots = self._book.add(
+            batch,
+            batch.submitted_at or time.time(),
             loop.time() + self.schedule.discovery_timeout,
         )
-        self._batches[batch.batch_id] = record
-        if count and batch.deployment_id:
-            self._schedule_job(record, "batch", batch.batch_id, 0.0)
-        elif count:
+        if slots.pending and batch.deployment_id:
+            self._schedule_discovery(batch.batch_id, 0.0)
+        elif slots.pending:
             # Only webhooks can name these runs; give up after the timeout.
-            record.timer = loop.call_later(
+            self._batch_timers[batch.batch_id] = loop.call_later(
                 self.schedule.discovery_timeout, self._discovery_expired, batch.batch_id
             )
         self._check_done()
-        return record.progress()
+        return slots.progress()
 
     def attach_stream(self, stream: RunStream, **batch_fields: Any) -> asyncio.Task[None]:
         """Read a stream-mode run's updates; poll it when the stream ends before the run does."""
@@ -304,13 +229,7 @@ class TrackerGroup:
         entry = self._entries.get(update.run_id)
         if entry is not None:
             return self._apply(entry, update)
-        if update.run_id in self._rejected:
-            return None
-        candidate = self._candidates.get(update.run_id)
-        if candidate is not None:
-            candidate.updates.append(update)
-        elif self._pending_batches():
-            self._candidates[update.run_id] = _Candidate(update.run_id, [update])
+        if self._book.consider(update) is not None:
             self._done.clear()
             self._ready.put_nowait(("candidate", update.run_id))
         return None
@@ -389,9 +308,8 @@ class TrackerGroup:
         for entry in self._entries.values():
             if entry.timer is not None:
                 entry.timer.cancel()
-        for batch in self._batches.values():
-            if batch.timer is not None:
-                batch.timer.cancel()
+        for timer in self._batch_timers.values():
+            timer.cancel()
         tasks = [*self._workers, *self._readers]
         for task in tasks:
             task.cancel()
@@ -428,10 +346,15 @@ class TrackerGroup:
             entry.timer.cancel()
         entry.timer = self._running_loop().call_later(delay, self._due, "run", run_id)
 
-    def _schedule_job(self, batch: _Batch, kind: JobKind, key: str, delay: float) -> None:
-        if batch.timer is not None:
-            batch.timer.cancel()
-        batch.timer = self._running_loop().call_later(delay, self._due, kind, key)
+    def _schedule_discovery(self, batch_id: str, delay: float) -> None:
+        self._cancel_batch_timer(batch_id)
+        timer = self._running_loop().call_later(delay, self._due, "batch", batch_id)
+        self._batch_timers[batch_id] = timer
+
+    def _cancel_batch_timer(self, batch_id: str) -> None:
+        timer = self._batch_timers.pop(batch_id, None)
+        if timer is not None:
+            timer.cancel()
 
     def _due(self, kind: JobKind, key: str) -> None:
         if kind == "run":
@@ -557,13 +480,10 @@ class TrackerGroup:
 
     # --- batches ---
 
-    def _pending_batches(self) -> list[_Batch]:
-        return [b for b in self._batches.values() if b.free() and b.error is None]
-
     async def _discover(self, batch_id: str) -> None:
-        batch = self._batches[batch_id]
-        batch.timer = None
-        if not batch.free() or batch.error is not None or batch.deployment_id is None:
+        batch = self._book.batches[batch_id]
+        self._batch_timers.pop(batch_id, None)
+        if not batch.pending or batch.deployment_id is None:
             return
         try:
             limit = min(100, max(20, 2 * len(batch.free())))
@@ -572,34 +492,23 @@ class TrackerGroup:
             if isinstance(exc, _FATAL):
                 self._give_up(batch, f"Cannot list the runs of the batch: {exc}")
                 return
-            page = None
+            page = None  # try again at the next look
         if page is not None:
-            rows = sorted(
-                (row for row in page.runs if self._is_new_row(batch, row)), key=_created_key
-            )
-            for row in rows:
-                if row.inputs is None:
-                    self._candidates[row.run_id] = _Candidate(row.run_id)
+            for row in self._book.new_rows(batch, page.runs, self._entries):
+                if row.inputs is None:  # one GET tells
+                    self._book.candidates[row.run_id] = Candidate(row.run_id)
                     self._ready.put_nowait(("candidate", row.run_id))
                 else:
-                    self._adopt_or_reject(row.run_id, row, [])
-        if batch.free() and batch.error is None:
+                    self._place(row.run_id, row, [])
+        if batch.pending:
             if self._running_loop().time() >= batch.deadline:
                 self._discovery_expired(batch_id)
             else:
-                self._schedule_job(batch, "batch", batch_id, self.schedule.discovery)
+                self._schedule_discovery(batch_id, self.schedule.discovery)
         self._check_done()
 
-    def _is_new_row(self, batch: _Batch, row: RunUpdate) -> bool:
-        if row.run_id in self._entries or row.run_id in self._rejected:
-            return False
-        if row.run_id in self._candidates:
-            return False
-        created = row.timings.created_at if row.timings else None
-        return created is None or created.timestamp() >= batch.not_before
-
     async def _poll_candidate(self, run_id: str) -> None:
-        candidate = self._candidates.get(run_id)
+        candidate = self._book.candidates.get(run_id)
         if candidate is None:
             return
         try:
@@ -608,55 +517,36 @@ class TrackerGroup:
         except errors.ApiError:
             candidate.errors += 1
             if candidate.errors >= self.schedule.max_errors:
-                del self._candidates[run_id]
+                del self._book.candidates[run_id]
                 self._check_done()
             else:
                 self._running_loop().call_later(
                     self.schedule.maximum, self._ready.put_nowait, ("candidate", run_id)
                 )
             return
-        del self._candidates[run_id]
-        self._adopt_or_reject(run_id, update, candidate.updates)
+        del self._book.candidates[run_id]
+        self._place(run_id, update, candidate.updates)
         self._check_done()
 
-    def _adopt_or_reject(self, run_id: str, update: RunUpdate, waiting: list[RunUpdate]) -> None:
-        for batch in self._pending_batches():
-            index = batch.match(update.inputs)
-            if index is None:
-                continue
-            batch.slots[index] = run_id
-            self.track(
-                run_id, batch_id=batch.batch_id, batch_index=index, inputs=batch.expected[index]
-            )
-            entry = self._entries[run_id]
-            for item in [update, *waiting]:
-                self._apply(entry, item)
-            if not batch.free() and batch.timer is not None:
-                batch.timer.cancel()
-                batch.timer = None
-            return
-        self._rejected.add(run_id)
+    def _place(self, run_id: str, update: RunUpdate, waiting: list[RunUpdate]) -> None:
+        """Follow a run found for a batch, with the updates that came before it was placed."""
+        placed = self._book.place(run_id, update.inputs)
+        if placed is None:
+            return  # someone else's run
+        batch, index = placed
+        self.track(run_id, batch_id=batch.batch_id, batch_index=index, inputs=batch.expected[index])
+        entry = self._entries[run_id]
+        for item in [update, *waiting]:
+            self._apply(entry, item)
+        if not batch.pending:
+            self._cancel_batch_timer(batch.batch_id)
 
     def _discovery_expired(self, batch_id: str) -> None:
-        batch = self._batches[batch_id]
-        if batch.free() and batch.error is None:
-            missing = len(batch.free())
-            how = "listing the deployment's runs" if batch.deployment_id else "webhook events"
-            self._give_up(
-                batch,
-                f"{missing} of {len(batch.slots)} runs of batch {batch_id} were not found "
-                f"through {how}",
-            )
+        batch = self._book.batches[batch_id]
+        if batch.pending:
+            self._give_up(batch, batch.missing_message())
 
-    def _give_up(self, batch: _Batch, message: str) -> None:
+    def _give_up(self, batch: BatchSlots, message: str) -> None:
         batch.error = message
-        if batch.timer is not None:
-            batch.timer.cancel()
-            batch.timer = None
+        self._cancel_batch_timer(batch.batch_id)
         self._check_done()
-
-
-def _created_key(row: RunUpdate) -> float:
-    """Sort key: creation time (epoch seconds), unknown times last."""
-    created = row.timings.created_at if row.timings else None
-    return created.timestamp() if created is not None else float("inf")
