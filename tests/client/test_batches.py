@@ -1,4 +1,4 @@
-"""Batch bookkeeping without a server: which run goes in which combination, and which is not ours."""
+"""Batch bookkeeping without a server: which run fills which combination, which is not ours."""
 
 from __future__ import annotations
 
