@@ -341,10 +341,11 @@ class ApiClient:
         try:
             return response.json()
         except ValueError:
-            content_type = response.headers.get("content-type", "nothing")
-            raise errors.bad_answer(
-                self.target, method, url, f"not JSON ({content_type})"
-            ) from None
+            content_type = response.headers.get("content-type")
+            reason = f"not JSON ({content_type})" if content_type else "not JSON"
+            if not response.content:
+                reason = "an empty answer"
+            raise errors.bad_answer(self.target, method, url, reason) from None
 
     def _validate[T](self, adapter: TypeAdapter[T], document: Any, path: str) -> T:
         try:

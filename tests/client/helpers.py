@@ -52,6 +52,8 @@ class WebhookSink:
 
     def __init__(self, on_json: Callable[[Any], None] | None = None) -> None:
         self.payloads: list[Any] = []
+        # (method, path, headers) of every request, headers lower-cased
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._lock = threading.Lock()
         self._on_json = on_json
 
@@ -79,8 +81,10 @@ class WebhookSink:
             payload = json.loads(body) if body else None
         except ValueError:
             payload = None
+        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
         with self._lock:
             self.payloads.append(payload)
+            self.requests.append((scope["method"], scope["path"], headers))
         if payload is not None and self._on_json is not None:
             self._on_json(payload)
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -89,6 +93,11 @@ class WebhookSink:
     def start(self) -> str:
         """Start serving; returns the URL to give as ``webhook``."""
         return self._server.start() + "/hook"
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT`` of the running server."""
+        return self._server.url
 
     def stop(self) -> None:
         """Stop serving."""
