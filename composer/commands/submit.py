@@ -220,6 +220,9 @@ async def _send(plan: Plan, view: SubmitView, catcher: WebhookCatcher | None) ->
     async with ApiClient(plan.base_url, plan.api_key, target=plan.target) as api:
         try:
             result = await api.submit(preset.request, preset.kind)
+        except asyncio.CancelledError:
+            view.note("interrupted while sending: the run may exist, and was not cancelled")
+            raise
         except (errors.ValidationFailedError, errors.BadRequestError) as exc:
             view.error(str(exc), **fields_of_error(exc))
             return EXIT_BAD_INPUT

@@ -233,8 +233,12 @@ class TerminalView:
         shown = ordered[: self._max_lines] if len(ordered) > self._max_lines else ordered
         block = []
         for state in shown:
-            start = self._started.get(state.run_id, now)
-            elapsed = self._ended.get(state.run_id, now) - start
+            timings = state.timings
+            if timings.created_at and timings.ended_at:  # the server's own clock, once known
+                elapsed = (timings.ended_at - timings.created_at).total_seconds()
+            else:
+                start = self._started.get(state.run_id, now)
+                elapsed = self._ended.get(state.run_id, now) - start
             block.append(run_line(state, elapsed, self._width, self._ascii))
         if len(states) > 1 or len(shown) < len(states):
             block.append(summary_line(states)[: self._width])
