@@ -9,4 +9,5 @@ Modules (imported one by one, so a caller loads only what it uses):
 - :mod:`composer.client.stream`: ``RunStream``, the updates of a stream-mode run
 - :mod:`composer.client.tracker`: ``RunTracker``, one run to its end (poll / stream / webhooks)
 - :mod:`composer.client.group`: ``TrackerGroup``, hundreds of runs and batch discovery
+- :mod:`composer.client.batches`: which discovered run belongs to which batch combination
 """
