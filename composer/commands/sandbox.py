@@ -112,25 +112,26 @@ def run(args: argparse.Namespace) -> int:
         ),
     )
     sandbox = Sandbox(config, host=args.host, port=args.port)
-    try:
-        sandbox.start()
-    except ServerStartError as exc:
-        print(f"composer: {exc} (is another sandbox running? try --port 0)", file=sys.stderr)
-        return 1
-    print(f"Sandbox listening on {sandbox.listen_url}", flush=True)
-    print(
-        f"Try: curl -H 'Authorization: Bearer {config.token or 'any-token'}' "
-        f"{sandbox.base_url}/models   (Ctrl+C stops)",
-        file=sys.stderr,
-        flush=True,
-    )
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
+    # Installed before the "listening" line, so a script may send SIGTERM as soon as it reads it.
     previous = signal.signal(signal.SIGTERM, on_signal)
     try:
+        try:
+            sandbox.start()
+        except ServerStartError as exc:
+            print(f"composer: {exc} (is another sandbox running? try --port 0)", file=sys.stderr)
+            return 1
+        print(f"Sandbox listening on {sandbox.listen_url}", flush=True)
+        print(
+            f"Try: curl -H 'Authorization: Bearer {config.token or 'any-token'}' "
+            f"{sandbox.base_url}/models   (Ctrl+C stops)",
+            file=sys.stderr,
+            flush=True,
+        )
         while not stop.wait(0.5) and sandbox.running:
             pass
     except KeyboardInterrupt:

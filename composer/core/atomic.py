@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -46,3 +47,23 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def move_aside(path: Path, label: str = "unreadable") -> Path:
+    """Rename a file composer cannot use to ``NAME.LABEL-YYYYmmddTHHMMSS`` beside it and return
+    the new path, so a fresh file can take its place and the old one is kept for the user.
+
+    SQLite's ``-wal`` and ``-shm`` companions, when present, move with it.
+    """
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.{label}-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.{label}-{stamp}-{counter}")
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.replace(companion, target.with_name(target.name + suffix))
+    return target

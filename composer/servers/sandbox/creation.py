@@ -21,7 +21,6 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from composer.core.batch import iter_combinations
 from composer.core.wire import KNOWN_ORIGINS, TERMINAL_STATUSES
 from composer.servers.sandbox import catalogue
-from composer.servers.sandbox.catalogue import Target
 from composer.servers.sandbox.engine import Engine, InputImageError
 from composer.servers.sandbox.runs import Run
 from composer.servers.sandbox.schemas import (
@@ -31,6 +30,7 @@ from composer.servers.sandbox.schemas import (
     WorkflowRunRequest,
     WorkflowRunVersionRequest,
 )
+from composer.servers.sandbox.targets import Target
 
 # Which route family answers: the generic /run (a union of answers) or a typed route whose
 # response model allows only one answer (queue: {"run_id"}, sync: outputs, stream: SSE).

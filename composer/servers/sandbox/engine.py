@@ -18,12 +18,12 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID, uuid4
 
-from composer.servers.sandbox.catalogue import OutputDef, Target
 from composer.servers.sandbox.config import SandboxConfig
 from composer.servers.sandbox.files import FileStore
 from composer.servers.sandbox.images import render_animation, render_run_image
 from composer.servers.sandbox.runs import Outcome, Run, RunOutput, utc_now, webhook_time
 from composer.servers.sandbox.slots import Slots
+from composer.servers.sandbox.targets import OutputDef, Target
 from composer.servers.sandbox.webhooks import WebhookDispatcher, wants_output_events
 
 _DATA_URL_TYPES = {

@@ -16,7 +16,7 @@ from typing import Any, Final, Literal
 from uuid import UUID
 
 from composer.core.wire import TERMINAL_STATUSES
-from composer.servers.sandbox.catalogue import SANDBOX_USER_ID, Target
+from composer.servers.sandbox.targets import SANDBOX_USER_ID, Target
 
 Outcome = Literal["success", "failed", "timeout"]
 MACHINE_TYPE: Final = "comfy-deploy-serverless"

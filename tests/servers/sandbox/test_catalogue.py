@@ -260,3 +260,11 @@ def test_seed_example_preset_is_a_native_batch(
     runs = sandbox.runs()
     assert len(runs) == 9  # batch_input_params wins over batch_number: 3 x 3
     assert {r["status"] for r in runs} == {"not-started"}  # native: nothing runs
+
+
+def test_interactive_docs_are_served_without_a_token(sandbox: Sandbox) -> None:
+    schema = httpx.get(f"{sandbox.base_url}/openapi.json", trust_env=False)
+    assert schema.status_code == 200
+    assert "/api/run/deployment/queue" in schema.json()["paths"]
+    page = httpx.get(f"{sandbox.base_url}/docs", trust_env=False)
+    assert page.status_code == 200 and "/api/openapi.json" in page.text
