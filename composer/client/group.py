@@ -98,6 +98,7 @@ class TrackerGroup:
         # Problems not tied to one run (a stream that never named its run), for people.
         self.problems: list[str] = []
         self._entries: dict[str, _Entry] = {}
+        self._open: set[str] = set()  # runs neither ended nor lost: kept so `done` costs O(1)
         self._book = BatchBook()
         self._batch_timers: dict[str, asyncio.TimerHandle] = {}
         self._listeners: list[Listener] = []
@@ -133,7 +134,7 @@ class TrackerGroup:
         was resolved (or its discovery gave up) and every stream was read."""
         if not self._began or self._book.unresolved or self._readers_busy():
             return False
-        return all(e.state.is_terminal or e.state.lost for e in self._entries.values())
+        return not self._open
 
     # --- listening ---
 
@@ -185,6 +186,7 @@ class TrackerGroup:
             )
             entry = _Entry(state, self.schedule.initial, streaming=not poll)
             self._entries[run_id] = entry
+            self._open.add(run_id)
             self._emit(state)
             if poll:
                 self._schedule(run_id, 0.0)
@@ -429,6 +431,10 @@ class TrackerGroup:
 
     def _set(self, entry: _Entry, state: RunState) -> None:
         entry.state = state
+        if state.is_terminal or state.lost:
+            self._open.discard(state.run_id)
+        else:
+            self._open.add(state.run_id)
         self._emit(state)
         self._check_done()
 

@@ -40,7 +40,7 @@ BODY = {"model_id": "flux-schnell", "inputs": {"prompt": "A fox", "steps": 4}}
 
 
 async def submit_many(api: ApiClient, count: int) -> list[str]:
-    gate = asyncio.Semaphore(16)
+    gate = asyncio.Semaphore(12)  # + 8 pollers = the pool's 20 connections
 
     async def one() -> str:
         async with gate:
@@ -57,7 +57,7 @@ async def track_round(api: ApiClient) -> dict[str, Any]:
     started = time.perf_counter()
     cpu_started = time.process_time()
     async with TrackerGroup(api, schedule=SCHEDULE, concurrency=8) as group:
-        gate = asyncio.Semaphore(16)
+        gate = asyncio.Semaphore(12)  # + 8 pollers = the pool's 20 connections
 
         async def submit_and_track() -> None:
             async with gate:
