@@ -17,10 +17,11 @@ from composer import __version__
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "gui": ("gui", "open the composer window (the default)"),
     "preview": ("preview", "print a preset's exact request body, or a snippet that sends it"),
+    "submit": ("submit", "send a preset's request and follow its runs to the end"),
+    "history": ("history", "list the runs you sent (the local history), newest first"),
+    "sandbox": ("sandbox", "serve a local ComfyDeploy API (the sandbox) until Ctrl+C"),
     "listen": ("listen", "receive webhooks locally and print each request"),
     "simulate": ("simulate", "send simulated ComfyDeploy webhooks to a handler and report"),
-    "sandbox": ("sandbox", "serve a local ComfyDeploy API (the sandbox) until Ctrl+C"),
-    "history": ("history", "list the runs you sent (the local history), newest first"),
 }
 
 
