@@ -183,3 +183,12 @@ def test_library_import_and_export(tmp_path: Path) -> None:
     exported = tmp_path / "out" / "shared.json"
     library.export_file(imported, exported)
     assert load_preset(exported) == load_preset(imported)
+
+
+def test_atomic_writes_keep_usual_permissions(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.json"
+    atomic.write_text_atomic(fresh, "{}")
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~atomic._UMASK
+    fresh.chmod(0o640)
+    atomic.write_text_atomic(fresh, "{ }")
+    assert fresh.stat().st_mode & 0o777 == 0o640
