@@ -27,6 +27,7 @@ class RenderedBody:
 
     text: str
     folds: Mapping[str, str] = field(default_factory=dict)
+    abbreviated: bool = False  # long lists were cut short: the text is a view, not the body
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +63,25 @@ def wire_size(body: Mapping[str, Any]) -> int:
     return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def render_body(body: Mapping[str, Any], width: int = LINE_WIDTH) -> RenderedBody:
-    """Indented JSON of ``body``; long data URIs folded; lists of plain values packed."""
-    renderer = _Renderer(width)
+def render_body(
+    body: Mapping[str, Any], width: int = LINE_WIDTH, max_items: int | None = None
+) -> RenderedBody:
+    """Indented JSON of ``body``; long data URIs folded; lists of plain values packed.
+
+    With ``max_items``, longer lists show their first values and a note of how many more: a
+    readable view of a huge body, no longer the body itself (``abbreviated`` is then True).
+    """
+    renderer = _Renderer(width, max_items)
     parts: list[str] = []
     renderer.value(body, 0, parts)
-    return RenderedBody("".join(parts), renderer.folds)
+    return RenderedBody("".join(parts), renderer.folds, renderer.abbreviated)
 
 
 class _Renderer:
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, max_items: int | None = None) -> None:
         self.width = width
+        self.max_items = max_items
+        self.abbreviated = False
         self.folds: dict[str, str] = {}
         self._stubs_by_value: dict[str, str] = {}
 
@@ -121,6 +130,10 @@ class _Renderer:
         if not value:
             out.append("[]")
             return
+        if self.max_items is not None and len(value) > self.max_items:
+            self.abbreviated = True
+            more = len(value) - self.max_items
+            value = [*value[: self.max_items], f"… {more:,} more values not shown"]
         if any(isinstance(item, Mapping | list) for item in value):
             pad = "  " * (depth + 1)
             out.append("[\n")
@@ -138,7 +151,7 @@ class _Renderer:
             out.append(inline)
             return
         pad = "  " * (depth + 1)
-        if max(len(text) for text in texts) > 32:  # long texts (prompts) read best one per line
+        if max(len(text) for text in texts) > 18:  # texts (prompts) read best one per line
             out.append("[\n" + ",\n".join(pad + text for text in texts) + "\n" + "  " * depth + "]")
             return
         # Pack short values onto lines of at most `width` characters.

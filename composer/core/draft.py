@@ -22,7 +22,20 @@ from composer.core.wire import KIND_KEYS, SHARED_FIELDS, RequestKind, kind_of
 Body = dict[str, Any]
 Listener = Callable[["DraftChange"], None]
 
-_MISSING: Final = object()
+
+class _Missing:
+    """The type of :data:`MISSING`."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+# Stands for "no value here": a field left out of the body (distinct from null).
+MISSING: Final[Any] = _Missing()
+_MISSING: Final[Any] = MISSING
 HISTORY_LIMIT: Final = 500
 
 

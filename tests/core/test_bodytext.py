@@ -49,6 +49,7 @@ def test_scalar_lists_are_packed_and_long_texts_one_per_line() -> None:
     text = render_body({"seed": list(range(1000)), "p": ["x" * 40, "y" * 40]}).text
     assert text.count("\n") < 70  # not 1000+
     assert '\n    "' + "x" * 40 + '",\n' in text
+    assert render_body({"p": ["fox", "owl"]}).text == '{\n  "p": ["fox", "owl"]\n}'
 
 
 def test_bad_json_reports_line_and_column() -> None:
@@ -79,3 +80,10 @@ def test_image_files_become_data_uris_within_a_limit(tmp_path: Path) -> None:
     with pytest.raises(MediaFileError, match="no such file"):
         data_uri_from_file(tmp_path / "missing.png")
     assert json.loads(json.dumps(uri)) == uri
+
+
+def test_huge_lists_can_be_abbreviated_for_viewing() -> None:
+    rendered = render_body({"seed": list(range(100_000))}, max_items=50)
+    assert rendered.abbreviated and "99,950 more values not shown" in rendered.text
+    assert len(rendered.text) < 1000
+    assert not render_body({"seed": [1, 2]}, max_items=50).abbreviated

@@ -1,0 +1,554 @@
+"""The composer window: presets library | request form | preview, with toolbar and status bar.
+
+Public surface for other parts of the app (the runs work wires these):
+
+- ``submit_requested(SubmitRequest)``: Submit or Ctrl+Enter with a valid request.
+- :meth:`MainWindow.show_server_errors`: put a server's 422 errors next to their fields.
+- :meth:`MainWindow.load_catalogue`: fetch models/deployments from a :class:`CatalogueSource`.
+- :attr:`MainWindow.targets`: the target selector (``set_base_url`` for the sandbox's real port).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from composer.core.autosave import DraftStore
+from composer.core.checks import form_warnings
+from composer.core.draft import Draft
+from composer.core.endpoints import Endpoint, choose_endpoint
+from composer.core.library import PresetLibrary
+from composer.core.presets import Preset, parse_preset
+from composer.core.settings import Settings
+from composer.core.validation import FieldError
+from composer.core.wire import RequestKind
+from composer.resources import sample_preset_names, sample_preset_text
+from composer.ui.banner import Banner
+from composer.ui.binding import DraftBinding
+from composer.ui.catalogue import Catalogue, CatalogueSource
+from composer.ui.document import Document
+from composer.ui.focus import FormUndoKeys, chain_tab_order, focus_sequence
+from composer.ui.form import RequestForm
+from composer.ui.icons import icon
+from composer.ui.library_panel import LibraryPanel
+from composer.ui.preview import PreviewPane
+from composer.ui.problems import ProblemMarker, describe
+from composer.ui.prompts import ask_name, ask_unsaved
+from composer.ui.targets import TargetSelector
+from composer.ui.theme import current_theme
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitRequest:
+    """What Submit hands over: the validated wire body and where it goes."""
+
+    body: dict[str, Any]
+    kind: RequestKind
+    target: str
+    base_url: str
+    endpoint: Endpoint
+
+
+class MainWindow(QMainWindow):
+    """The main window; see the module docstring for what others connect to."""
+
+    submit_requested = Signal(object)  # SubmitRequest
+
+    def __init__(
+        self,
+        *,
+        library: PresetLibrary | None = None,
+        store: DraftStore | None = None,
+        settings: Settings | None = None,
+        preset: Preset | None = None,
+        preset_path: Path | None = None,
+        offer_restore: bool = True,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("composer")
+        self.settings = settings or Settings()
+        self.library = library or PresetLibrary()
+        _install_samples_once(self.library)
+        self.binding = DraftBinding(Draft(), self)
+        self.marker = ProblemMarker(self)
+        self.catalogue = Catalogue(self)
+        self.document = Document(self.binding, self.library, store or DraftStore(), self)
+        self.targets = TargetSelector()
+        self.prompt: QWidget | None = None  # the open non-modal question, if any
+        self._closing = False
+
+        self.library_panel = LibraryPanel(self.library)
+        self.form = RequestForm(self.binding, self.marker, self.catalogue)
+        self.preview = PreviewPane(self.binding, lambda: self.targets.base_url)
+        self.restore_banner = Banner("restore_banner")
+        self._build_layout()
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_actions()
+        self._connect()
+        self._undo_keys = FormUndoKeys(self.form)
+        QApplication.instance().installEventFilter(self._undo_keys)  # type: ignore[union-attr]
+
+        if preset is not None:
+            self.document.open_preset(preset, preset_path)
+        elif not self._reopen_last():
+            self.document.new()
+        if preset is not None and preset.target:
+            self.targets.select(preset.target)
+        self.form.refresh()
+        self._fix_tab_order()
+        self.restore_window_state()
+        if offer_restore:
+            self.offer_restore()
+        self.binding.settle_now()
+        self._on_settled()
+        self._on_document_changed()
+
+    # --- building ---
+
+    def _build_layout(self) -> None:
+        scroll = QScrollArea()
+        scroll.setObjectName("form_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.form)
+        self.form_scroll = scroll
+        middle = QWidget()
+        middle.setObjectName("middle")
+        column = QVBoxLayout(middle)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        banner_holder = QVBoxLayout()
+        banner_holder.setContentsMargins(16, 10, 16, 0)
+        banner_holder.addWidget(self.restore_banner)
+        column.addLayout(banner_holder)
+        column.addWidget(scroll, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(self.library_panel)
+        self.splitter.addWidget(middle)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(1)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.library_panel.setMinimumWidth(180)
+        middle.setMinimumWidth(440)
+        self.preview.setMinimumWidth(300)
+        self.splitter.setSizes([230, 640, 470])
+        self.setCentralWidget(self.splitter)
+        self.validity = QLabel()
+        self.validity.setObjectName("validity")
+        self.statusBar().addPermanentWidget(self.validity)
+        self.statusBar().setSizeGripEnabled(False)
+        self.resize(1360, 860)
+
+    def _action(
+        self,
+        name: str,
+        text: str,
+        slot: Callable[[], object],
+        keys: Iterable[Any] = (),
+        icon_name: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        shortcuts = [QKeySequence(key) for key in keys]
+        if shortcuts:
+            action.setShortcuts(shortcuts)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setToolTip(f"{text.replace('…', '')} ({shortcuts[0].toString()})")
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_actions(self) -> None:
+        std = QKeySequence.StandardKey
+        a = self._action
+        new = a("new", "New request", self.new_request, [std.New], "new")
+        save = a("save", "Save", self.save, [std.Save], "save")
+        save_as = a("save_as", "Save as…", self.save_as, ["Ctrl+Shift+S"])
+        import_ = a("import", "Import presets…", self.library_panel.choose_import, [std.Open])
+        export = a("export", "Export preset…", self.library_panel.choose_export)
+        quit_ = a("quit", "Quit", self.close, [std.Quit])
+        undo = a("undo", "Undo", self.undo, [std.Undo], "undo")
+        redo = a("redo", "Redo", self.redo, ["Ctrl+Shift+Z", std.Redo], "redo")
+        copy_curl = a(
+            "copy_curl", "Copy curl", lambda: self.preview.copy("curl"), ["Ctrl+Shift+C"], "copy"
+        )
+        search = a("find_preset", "Find preset", self._focus_search, [std.Find])
+        submit = a("submit", "Submit", self.submit, ["Ctrl+Return", "Ctrl+Enter"], "submit")
+        submit.setIcon(icon("submit", current_theme().accent_text))
+        for menu_title, items in (
+            ("&File", [new, save, save_as, None, import_, export, None, quit_]),
+            ("&Edit", [undo, redo, None, copy_curl, search]),
+            ("&Request", [submit]),
+        ):
+            menu = self.menuBar().addMenu(menu_title)
+            for item in items:
+                if item is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(item)
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(new)
+        toolbar.addAction(save)
+        toolbar.addSeparator()
+        target_label = QLabel("Target")
+        target_label.setBuddy(self.targets)
+        target_label.setContentsMargins(6, 0, 2, 0)
+        toolbar.addWidget(target_label)
+        toolbar.addWidget(self.targets)
+        toolbar.addSeparator()
+        toolbar.addAction(undo)
+        toolbar.addAction(redo)
+        toolbar.addAction(copy_curl)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addAction(submit)
+        submit_button = toolbar.widgetForAction(submit)
+        if submit_button is not None:
+            submit_button.setObjectName("submit")
+            submit_button.setAccessibleName("Submit")
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def _connect(self) -> None:
+        self.binding.changed.connect(self.marker.forget_edited)
+        self.binding.changed.connect(self.preview.on_change)
+        self.binding.changed.connect(self._on_changed)
+        self.binding.settled.connect(self._on_settled)
+        self.binding.problem.connect(self.show_message)
+        self.document.changed.connect(self._on_document_changed)
+        self.document.message.connect(self.show_message)
+        self.preview.copied.connect(self.show_message)
+        self.form.batch.message.connect(self.show_message)
+        self.form.inputs.rebuilt.connect(self._fix_tab_order)
+        self.library_panel.message.connect(self.show_message)
+        self.library_panel.open_requested.connect(self.open_preset)
+        self.library_panel.new_requested.connect(self.new_request)
+        self.library_panel.renamed.connect(self.document.follow_rename)
+        self.library_panel.deleted.connect(self.document.follow_delete)
+        self.library_panel.restored.connect(self.document.follow_restore)
+        self.targets.target_changed.connect(lambda _key: self.preview.refresh())
+        self.catalogue.changed.connect(self._on_catalogue_changed)
+
+    def _fix_tab_order(self) -> None:
+        chain_tab_order(focus_sequence(self.form.layout()))
+
+    # --- following the draft ---
+
+    def _on_changed(self, _change: object) -> None:
+        actions = self.actions_by_name
+        actions["undo"].setEnabled(self.binding.draft.can_undo)
+        actions["redo"].setEnabled(self.binding.draft.can_redo)
+
+    def _on_settled(self) -> None:
+        draft = self.binding.draft
+        validation = draft.validation
+        extra = form_warnings(draft.body, self.form.specs())
+        self.marker.show_validation(validation, extra)
+        self.preview.refresh()
+        errors = self.marker.errors
+        warnings = [p for p in self.marker.problems if p.level == "warning"]
+        submit = self.actions_by_name["submit"]
+        local_errors = [p for p in errors if p.source == "local"]
+        submit.setEnabled(not local_errors)
+        if local_errors:
+            reason = describe(local_errors[0])
+            submit.setToolTip(f"Cannot submit: {reason}")
+            count = len(local_errors)
+            self.validity.setText(f"✕ {count} problem{'s' if count > 1 else ''}: {reason}")
+            self.validity.setProperty("role", "error")
+        else:
+            submit.setToolTip("Send the request (Ctrl+Enter)")
+            note = (
+                f" · {len(warnings)} warning{'s' if len(warnings) > 1 else ''}" if warnings else ""
+            )
+            server = " · server errors shown" if errors else ""
+            self.validity.setText(f"✓ Ready to send{note}{server}")
+            self.validity.setProperty("role", "warning" if warnings or errors else "muted")
+        self.validity.setToolTip("\n".join(describe(p) for p in self.marker.problems[:20]))
+        self.validity.style().unpolish(self.validity)
+        self.validity.style().polish(self.validity)
+        self._on_changed(None)
+
+    def _on_document_changed(self) -> None:
+        document = self.document
+        self.setWindowTitle(f"{document.title}[*] — composer")
+        self.setWindowModified(document.dirty)
+        self.library_panel.set_current(document.path, document.dirty)
+
+    def _on_catalogue_changed(self) -> None:
+        if self.catalogue.error:
+            self.show_message(self.catalogue.error)
+        self.binding.settle_now()
+        self._on_settled()
+
+    # --- commands ---
+
+    def show_message(self, text: str) -> None:
+        """A transient message in the status bar."""
+        self.statusBar().showMessage(text, 10_000)
+
+    def submit(self) -> SubmitRequest | None:
+        """Emit ``submit_requested`` with the validated body (None when invalid)."""
+        self.binding.settle_now()
+        draft = self.binding.draft
+        if not draft.validation.ok:
+            self._on_settled()
+            self.show_message(self.actions_by_name["submit"].toolTip())
+            return None
+        body = draft.wire()
+        request = SubmitRequest(
+            body=body,
+            kind=draft.kind,
+            target=self.targets.key,
+            base_url=self.targets.base_url,
+            endpoint=choose_endpoint(body, draft.kind),
+        )
+        self.marker.clear_server_errors()
+        if self.receivers("2submit_requested(PyObject)") == 0:
+            self.show_message(
+                f"Ready: {request.endpoint.describe(request.base_url)}. Sending is not connected "
+                "in this build; copy the curl snippet (Ctrl+Shift+C) to send it."
+            )
+        self.submit_requested.emit(request)
+        return request
+
+    def show_server_errors(self, errors: Iterable[FieldError]) -> None:
+        """Mark the fields a server's 422 points at (``errors_from_422(detail)``)."""
+        self.marker.show_server_errors(errors)
+        self._on_settled()
+
+    def undo(self) -> None:
+        """Undo the last change anywhere in the form."""
+        if not self.binding.draft.undo():
+            self.show_message("Nothing to undo")
+
+    def redo(self) -> None:
+        """Redo the last undone change."""
+        if not self.binding.draft.redo():
+            self.show_message("Nothing to redo")
+
+    def _focus_search(self) -> None:
+        self.library_panel.search.setFocus()
+        self.library_panel.search.selectAll()
+
+    def confirm_discard(self, action: str, then: Callable[[], None]) -> None:
+        """Run ``then`` now if nothing is unsaved, else after the user saved or discarded."""
+        if not self.document.dirty:
+            then()
+            return
+
+        def answered(choice: str) -> None:
+            self.prompt = None
+            if choice == "discard":
+                then()
+            elif choice == "save":
+                self.save(after=then)
+
+        self.prompt = ask_unsaved(self, self.document.title, action, answered)
+
+    def new_request(self) -> None:
+        """Start an empty request (asks about unsaved changes first)."""
+        self.confirm_discard("starting a new request", self._new_now)
+
+    def _new_now(self) -> None:
+        self.document.new(self.binding.kind)
+        self.form.refresh()
+        self.marker.clear_server_errors()
+
+    def open_preset(self, path: Path) -> None:
+        """Open a preset file (asks about unsaved changes first)."""
+
+        def go() -> None:
+            if self.document.open_path(path):
+                self.targets.select(self.document.target)
+                self.form.refresh()
+                self.marker.clear_server_errors()
+            else:
+                self.library_panel.set_current(self.document.path, self.document.dirty)
+
+        self.confirm_discard(f"opening {path.stem}", go)
+        if self.prompt is not None:  # asked: show the open preset as selected until answered
+            self.library_panel.set_current(self.document.path, self.document.dirty)
+
+    def save(self, after: Callable[[], None] | None = None) -> None:
+        """Save to the preset's file, or ask for a name first (a new request)."""
+        self.binding.settle_now()
+        self.document.target = self.targets.key
+        if self.document.path is not None:
+            if self.document.save() and after is not None:
+                after()
+            return
+        self.save_as(after)
+
+    def save_as(self, after: Callable[[], None] | None = None) -> None:
+        """Ask for a name and save as a new preset."""
+        problem = self.document.problems_before_saving()
+        if problem:
+            self.show_message(problem)
+            return
+
+        def named(name: str | None) -> None:
+            self.prompt = None
+            if name is None:
+                return
+            self.document.target = self.targets.key
+            if self.document.save_as(name) is not None:
+                self.library_panel.refresh(select=self.document.path)
+                if after is not None:
+                    after()
+
+        suggestion = self.document.name or _suggest_name(self.binding.draft.body, self.binding.kind)
+        self.prompt = ask_name(self, "Save preset", suggestion, named)
+
+    # --- catalogue ---
+
+    async def load_catalogue(self, source: CatalogueSource) -> bool:
+        """Fetch the catalogue (models, deployments) from ``source``; the form follows."""
+        self.show_message("Loading the catalogue…")
+        ok = await self.catalogue.load(source)
+        if ok:
+            count = len(self.catalogue.models)
+            self.show_message(
+                f"Catalogue: {count} models, {len(self.catalogue.deployments)} deployments"
+            )
+        return ok
+
+    def start_catalogue_load(self, source: CatalogueSource) -> asyncio.Task[bool] | None:
+        """Load the catalogue in the background (needs a running asyncio loop)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        return asyncio.ensure_future(self.load_catalogue(source))
+
+    # --- crash restore ---
+
+    def offer_restore(self) -> bool:
+        """Offer the newest draft a crashed session left behind; True when one is offered."""
+        orphans = self.document.store.orphans()
+        if not orphans:
+            return False
+        newest = orphans[0]
+        others = orphans[1:]
+
+        def restore() -> None:
+            for other in others:
+                self.document.store.remove(other)
+            self.document.restore(newest)
+            self.targets.select(self.document.target)
+            self.form.refresh()
+            self.show_message(f"Restored {Document.describe_saved(newest)}: save it to keep it")
+
+        def discard() -> None:
+            for orphan in orphans:
+                self.document.store.remove(orphan)
+
+        self.restore_banner.show_message(
+            f"composer did not close cleanly. Restore your unsaved request "
+            f"{Document.describe_saved(newest)}?",
+            [("Restore", restore), ("Discard", discard)],
+            level="warning",
+        )
+        return True
+
+    # --- window state ---
+
+    def _reopen_last(self) -> bool:
+        last = self.settings.get_str("last_preset")
+        if not last or not Path(last).is_file():
+            return False
+        if not self.document.open_path(Path(last)):
+            return False
+        self.targets.select(self.document.target)
+        return True
+
+    def restore_window_state(self) -> None:
+        """Geometry, toolbar/dock state, splitter sizes and target from the settings file."""
+        settings = self.settings
+        geometry = settings.get_bytes("window.geometry")
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        state = settings.get_bytes("window.state")
+        if state:
+            self.restoreState(QByteArray(state))
+        sizes = settings.get_int_list("window.splitter")
+        if sizes and len(sizes) == 3 and all(size >= 0 for size in sizes):
+            self.splitter.setSizes(sizes)
+        target = settings.get_str("target")
+        if target and not self.document.target:
+            self.targets.select(target)
+
+    def save_window_state(self) -> None:
+        """Write window state to the settings file (a failure is only reported)."""
+        settings = self.settings
+        settings.set_bytes("window.geometry", bytes(self.saveGeometry().data()))
+        settings.set_bytes("window.state", bytes(self.saveState().data()))
+        settings.set("window.splitter", self.splitter.sizes())
+        settings.set("target", self.targets.key)
+        path = self.document.path
+        settings.set("last_preset", str(path) if path else None)
+        with contextlib.suppress(OSError):
+            settings.save()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closing or not self.document.dirty:
+            self.save_window_state()
+            self.document.close_clean()
+            event.accept()
+            return
+        event.ignore()
+
+        def close_now() -> None:
+            self._closing = True
+            self.close()
+
+        self.confirm_discard("closing", close_now)
+
+
+def _install_samples_once(library: PresetLibrary) -> None:
+    """On the very first start, fill the new library with the sample presets."""
+    if library.folder.exists():
+        return
+    for name in sample_preset_names():
+        with contextlib.suppress(Exception):  # a broken sample must never stop the app
+            library.save(parse_preset(sample_preset_text(name)))
+
+
+def _suggest_name(body: dict[str, Any], kind: RequestKind) -> str:
+    target = body.get(kind.key)
+    prompt = (
+        (body.get("inputs") or {}).get("prompt") if isinstance(body.get("inputs"), dict) else None
+    )
+    parts = [str(target)] if target else [kind.label]
+    if isinstance(prompt, str) and prompt.strip():
+        parts.append(prompt.strip()[:40])
+    return ": ".join(parts)
