@@ -20,6 +20,10 @@ def find[W: QWidget](window: MainWindow, kind: type[W], name: str) -> W:
     return widget
 
 
+def click(qtbot: QtBot, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
 def choose(combo: QComboBox, value: str) -> None:
     index = combo.findData(value)
     assert index > 0, value
