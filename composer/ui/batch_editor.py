@@ -213,8 +213,7 @@ class BatchEditor(QWidget):
     # --- following the draft ---
 
     def on_change(self, change: DraftChange) -> None:
-        """Follow the draft (the model reloads itself; this updates the rest)."""
-        self.model.on_change(change)
+        """Follow the draft (the model follows it by itself; this updates the rest)."""
         if change.touches(PATH) or change.touches(("batch_number",)):
             self.refresh_state()
 

@@ -67,6 +67,7 @@ class BatchTableModel(QAbstractTableModel):
         self._problems: dict[tuple[int, int], list[Problem]] = {}
         self._column_problems: dict[int, list[Problem]] = {}
         self.reload()
+        binding.changed.connect(self.on_change)
 
     # --- following the draft ---
 

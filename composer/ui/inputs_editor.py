@@ -155,7 +155,9 @@ class InputsEditor(QWidget):
             if name in declared:
                 continue
             picked = self._types.get(name)
-            fits = picked in EDITORS and EDITORS[picked].fits(value)
+            # The user's pick holds while the value fits it (or is that type's empty value).
+            editor = EDITORS.get(picked or "")
+            fits = editor is not None and (editor.fits(value) or value == editor.convert(""))
             rows.append((name, None, picked if fits and picked else infer_type(value)))
         return rows
 
@@ -180,7 +182,9 @@ class InputsEditor(QWidget):
         if focused is not None:
             name, column = focused
             if name in self.rows:
-                self.rows[name].widgets[column].setFocus()
+                widget = self.rows[name].widgets[column]
+                widget.show()
+                widget.setFocus()
         self.rebuilt.emit()
 
     def _focused_cell(self) -> tuple[str, int] | None:
@@ -276,6 +280,7 @@ class InputsEditor(QWidget):
         self.binding.draft.seal()
         row = self.rows.get(name)
         if row is not None and isinstance(row.name_widget, QLineEdit):
+            row.name_widget.show()  # a layout shows new children later; focus needs it now
             row.name_widget.setFocus()
             row.name_widget.selectAll()
         return name

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -243,7 +243,9 @@ class LibraryPanel(QWidget):
     def _on_item_changed(self, item: QStandardItem) -> None:
         if self._loading:
             return
-        self.rename(Path(item.data(PATH_ROLE)), item.text())
+        # Renaming rebuilds the list, which must not happen inside the model's own setData.
+        path, name = Path(item.data(PATH_ROLE)), item.text()
+        QTimer.singleShot(0, lambda: self.rename(path, name))
 
     def rename(self, path: Path, name: str) -> Path | None:
         """Rename a preset (its file follows its name); a bad name gets a message."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         self.targets = TargetSelector()
         self.prompt: QWidget | None = None  # the open non-modal question, if any
         self._closing = False
+        self._pending_sizes: list[int] | None = None
 
         self.library_panel = LibraryPanel(self.library)
         self.form = RequestForm(self.binding, self.marker, self.catalogue)
@@ -120,6 +121,8 @@ class MainWindow(QMainWindow):
         self.binding.settle_now()
         self._on_settled()
         self._on_document_changed()
+        key_field = self.form.fields[self.binding.kind.key]
+        key_field.control.setFocus()
 
     # --- building ---
 
@@ -502,6 +505,9 @@ class MainWindow(QMainWindow):
             self.restoreState(QByteArray(state))
         sizes = settings.get_int_list("window.splitter")
         if sizes and len(sizes) == 3 and all(size >= 0 for size in sizes):
+            # Applied once the window has its real size (see showEvent): before that the
+            # splitter would squeeze them into its initial, minimal width.
+            self._pending_sizes = sizes
             self.splitter.setSizes(sizes)
         target = settings.get_str("target")
         if target and not self.document.target:
@@ -518,6 +524,12 @@ class MainWindow(QMainWindow):
         settings.set("last_preset", str(path) if path else None)
         with contextlib.suppress(OSError):
             settings.save()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._pending_sizes:
+            sizes, self._pending_sizes = self._pending_sizes, None
+            self.splitter.setSizes(sizes)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closing or not self.document.dirty:

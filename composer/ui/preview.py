@@ -72,6 +72,7 @@ class PreviewPane(QWidget):
         self.rendered = RenderedBody("")
         self._programmatic = False
         self._editing = False  # the JSON text holds user edits not yet (or not) applied
+        self._note = ""  # what applying the typed JSON converted (camelCase keys)
 
         self.endpoint = QLabel()
         self.endpoint.setObjectName("endpoint")
@@ -162,6 +163,7 @@ class PreviewPane(QWidget):
         if change.origin != ORIGIN:
             self._editing = False
             self._parse_timer.stop()
+            self._note = ""
 
     def refresh(self) -> None:
         """Show the draft: endpoint, size, JSON (unless the user is typing in it), snippet."""
@@ -186,7 +188,7 @@ class PreviewPane(QWidget):
                     "muted",
                 )
             else:
-                self._show_status("", "muted")
+                self._show_status(self._note, "warning")
         self.render_snippet()
 
     def _set_text(self, rendered: RenderedBody) -> None:
@@ -244,7 +246,8 @@ class PreviewPane(QWidget):
         self.binding.draft.seal()
         self._editing = False
         note = "; ".join(imported.notes)
-        self._show_status(note[:1].upper() + note[1:] if note else "", "warning")
+        self._note = note[:1].upper() + note[1:]
+        self._show_status(self._note, "warning")
         return True
 
     def discard_edits(self) -> None:

@@ -145,7 +145,9 @@ class ImageEditor(ValueEditor):
         self.edit.setReadOnly(False)
         self.drop.hide()
         self.set_parse_error(None)
-        self.emit_value(MISSING if self.spec is not None else "")
+        value = MISSING if self.spec is not None else ""
+        self.emit_value(value)
+        self.set_value(value)
 
     def choose_file(self) -> None:
         """Open a (non-modal) file dialog; the chosen file is loaded by :meth:`load_file`."""
@@ -165,6 +167,7 @@ class ImageEditor(ValueEditor):
             return False
         self.set_parse_error(None)
         self.emit_value(uri)
+        self.set_value(uri)  # the row skips refreshing its own edits: show the summary now
         return True
 
     def show_value(self, value: Any) -> None:
