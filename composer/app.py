@@ -1,23 +1,22 @@
 """The GUI entry point: a QApplication driven by a qasync loop (asyncio inside Qt's loop).
 
-Start-up is kept lean: Qt and the window's modules are imported only here, and the catalogue
-loads in the background after the window is on screen.
+Start-up is kept lean: nothing here imports Qt, pydantic or asyncio at module level; the window
+shows first (with a quick, unvalidated read of the preset) and loads the rest right after.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from composer import __version__
-from composer.core.presets import Preset, PresetError, load_preset
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from composer.core.presets import Preset
     from composer.ui.catalogue import CatalogueSource
     from composer.ui.main_window import MainWindow
 
@@ -37,26 +36,11 @@ def _application() -> QApplication:
     return app
 
 
-def build_window(preset: Preset | None = None, preset_path: Path | None = None) -> MainWindow:
-    """The main window, with ``preset`` loaded (else the last preset, else a new request)."""
+def build_window(open_path: Path | None = None, *, deferred: bool = True) -> MainWindow:
+    """The main window showing ``open_path`` (else the last preset, else a new request)."""
     from composer.ui.main_window import MainWindow
 
-    return MainWindow(preset=preset, preset_path=preset_path)
-
-
-def _read_preset(path: Path | None) -> tuple[Preset | None, Path | None] | None:
-    """The preset to open and its library file (None when it lives elsewhere); None on error."""
-    if path is None:
-        return None, None
-    try:
-        preset = load_preset(path, allow_bare=True)
-    except PresetError as exc:
-        print(f"composer: {exc}", file=sys.stderr)
-        return None
-    from composer.core.library import PresetLibrary
-
-    in_library = path.resolve().parent == PresetLibrary().folder.resolve()
-    return preset, path if in_library else None
+    return MainWindow(open_path=open_path, deferred=deferred)
 
 
 def run_gui(
@@ -65,52 +49,81 @@ def run_gui(
     catalogue: CatalogueSource | None = None,
 ) -> int:
     """Open the composer window; with ``screenshot``, render it to a PNG and exit."""
-    loaded = _read_preset(preset)
-    if loaded is None:
-        return 2
-    app = _application()
     if screenshot is not None:
-        return _screenshot(app, loaded[0], loaded[1], screenshot)
+        return _screenshot(preset, screenshot)
+    if preset is not None:
+        from composer.ui.startup import QuickLookError, quick_look
+
+        try:  # what can be seen without the request models: reported before any window
+            quick_look(preset)
+        except QuickLookError as exc:
+            print(f"composer: {exc}", file=sys.stderr)
+            return 2
+    app = _application()
+    window = build_window(preset)
+    window.show()
+    app.processEvents()  # on screen now; the request models, asyncio and qasync load after this
+    window.complete_startup()
+
+    import asyncio
+
     import qasync
 
-    from composer.ui.catalogue import StaticCatalogue
-
-    source = catalogue or StaticCatalogue.known_models()
-    asyncio.run(main(app, *loaded, source), loop_factory=qasync.QEventLoop)
+    asyncio.run(main(app, window, catalogue), loop_factory=qasync.QEventLoop)
     return 0
 
 
-async def main(
-    app: QApplication, preset: Preset | None, preset_path: Path | None, source: CatalogueSource
-) -> None:
-    """Show the window, load the catalogue, and wait until the last window closes."""
-    window = build_window(preset, preset_path)
+async def main(app: QApplication, window: MainWindow, source: CatalogueSource | None) -> None:
+    """Load the catalogue and wait until the last window closes."""
+    import asyncio
+
+    from composer.ui.catalogue import StaticCatalogue
+
     closed = asyncio.Event()
     app.setQuitOnLastWindowClosed(False)
     app.lastWindowClosed.connect(closed.set)
-    window.show()
-    catalogue = asyncio.ensure_future(window.load_catalogue(source))
+    if not window.isVisible():
+        closed.set()
+    catalogue = asyncio.ensure_future(
+        window.load_catalogue(source or StaticCatalogue.known_models())
+    )
     await closed.wait()
     if not catalogue.done():
         catalogue.cancel()
 
 
-def _screenshot(
-    app: QApplication, preset: Preset | None, preset_path: Path | None, path: Path
-) -> int:
-    """Render the window with ``preset`` to a PNG (no event loop, no catalogue fetch)."""
-    from composer.core.autosave import DraftStore
+def _load(path: Path | None) -> tuple[Preset | None, Path | None] | None:
+    """The preset to show and its library file (None when it lives elsewhere); None on error."""
+    if path is None:
+        return None, None
     from composer.core.library import PresetLibrary
+    from composer.core.presets import PresetError, load_preset
+
+    try:
+        preset = load_preset(path, allow_bare=True)
+    except PresetError as exc:
+        print(f"composer: {exc}", file=sys.stderr)
+        return None
+    in_library = path.resolve().parent == PresetLibrary().folder.resolve()
+    return preset, path if in_library else None
+
+
+def _screenshot(preset_file: Path | None, path: Path) -> int:
+    """Render the window with a preset to a PNG (no event loop, no catalogue fetch)."""
+    loaded = _load(preset_file)
+    if loaded is None:
+        return 2
+    app = _application()
+    from composer.core.autosave import DraftStore
     from composer.core.settings import Settings
     from composer.ui.main_window import MainWindow
 
     # A screenshot must not read or change the user's session: fresh settings, no restore offer.
     window = MainWindow(
-        library=PresetLibrary(),
         store=DraftStore(pid=-1),
         settings=Settings(Path(os.devnull)),
-        preset=preset,
-        preset_path=preset_path,
+        preset=loaded[0],
+        preset_path=loaded[1],
         offer_restore=False,
     )
     window.show()

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from composer.core.atomic import write_text_atomic
 from composer.core.paths import drafts_dir
 from composer.core.wire import RequestKind
 
@@ -76,6 +75,8 @@ class DraftStore:
             "preset_name": preset_name,
             "request": request,
         }
+        from composer.core.atomic import write_text_atomic  # tempfile: loaded on first write
+
         write_text_atomic(self.own_path, json.dumps(document, ensure_ascii=False) + "\n")
         return self.own_path
 

@@ -63,24 +63,65 @@ def wire_size(body: Mapping[str, Any]) -> int:
     return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
+class RenderCache:
+    """Rendered text of big lists, reused while the same list object is rendered again.
+
+    The draft edits copy-on-write, so a batch column nobody touched is the very same list
+    object after a keystroke elsewhere: its text need not be built again. Entries hold the list
+    itself (an ``id`` alone could be reused by a new object) and live for one render.
+    """
+
+    MIN_ITEMS = 64
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[int, int, int | None], tuple[list[Any], str]] = {}
+        self._used: dict[tuple[int, int, int | None], tuple[list[Any], str]] = {}
+
+    def get(self, value: list[Any], depth: int, max_items: int | None) -> str | None:
+        """The text rendered last time for this very list, or None."""
+        key = (id(value), depth, max_items)
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not value:
+            return None
+        self._used[key] = entry
+        return entry[1]
+
+    def put(self, value: list[Any], depth: int, max_items: int | None, text: str) -> None:
+        """Remember the text of a list for the next render."""
+        self._used[(id(value), depth, max_items)] = (value, text)
+
+    def finish(self) -> None:
+        """End a render: keep only the entries it used."""
+        self._entries, self._used = self._used, {}
+
+
 def render_body(
-    body: Mapping[str, Any], width: int = LINE_WIDTH, max_items: int | None = None
+    body: Mapping[str, Any],
+    width: int = LINE_WIDTH,
+    max_items: int | None = None,
+    cache: RenderCache | None = None,
 ) -> RenderedBody:
     """Indented JSON of ``body``; long data URIs folded; lists of plain values packed.
 
     With ``max_items``, longer lists show their first values and a note of how many more: a
     readable view of a huge body, no longer the body itself (``abbreviated`` is then True).
+    A :class:`RenderCache` kept between calls makes re-rendering big unchanged lists free.
     """
-    renderer = _Renderer(width, max_items)
+    renderer = _Renderer(width, max_items, cache)
     parts: list[str] = []
     renderer.value(body, 0, parts)
+    if cache is not None:
+        cache.finish()
     return RenderedBody("".join(parts), renderer.folds, renderer.abbreviated)
 
 
 class _Renderer:
-    def __init__(self, width: int, max_items: int | None = None) -> None:
+    def __init__(
+        self, width: int, max_items: int | None = None, cache: RenderCache | None = None
+    ) -> None:
         self.width = width
         self.max_items = max_items
+        self.cache = cache
         self.abbreviated = False
         self.folds: dict[str, str] = {}
         self._stubs_by_value: dict[str, str] = {}
@@ -130,6 +171,25 @@ class _Renderer:
         if not value:
             out.append("[]")
             return
+        cache = self.cache if len(value) >= RenderCache.MIN_ITEMS else None
+        if cache is not None:
+            cached = cache.get(value, depth, self.max_items)
+            if cached is not None:
+                if self.max_items is not None and len(value) > self.max_items:
+                    self.abbreviated = True
+                out.append(cached)
+                return
+            folds_before = len(self.folds)
+            parts: list[str] = []
+            self._sequence(value, depth, parts)
+            text = "".join(parts)
+            if len(self.folds) == folds_before:  # stubs are numbered per render: not cached
+                cache.put(value, depth, self.max_items, text)
+            out.append(text)
+            return
+        self._sequence(value, depth, out)
+
+    def _sequence(self, value: list[Any], depth: int, out: list[str]) -> None:
         if self.max_items is not None and len(value) > self.max_items:
             self.abbreviated = True
             more = len(value) - self.max_items

@@ -66,11 +66,58 @@ def value_warnings(spec: InputSpec, value: Any, loc: Loc) -> list[RequestWarning
     return []
 
 
-def input_warnings(body: Mapping[str, Any], specs: Sequence[InputSpec]) -> list[RequestWarning]:
+class ColumnCache:
+    """Warnings of batch columns, reused while the same column list is checked again.
+
+    The draft edits copy-on-write: after a keystroke elsewhere, a 10,000-value column is the
+    very same list object, so its cells need no new check. Entries live for one check.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, int, int], tuple[list[Any], Any, list[RequestWarning]]]
+        self._entries = {}
+        self._used: dict[tuple[str, int, int], tuple[list[Any], Any, list[RequestWarning]]]
+        self._used = {}
+
+    def column(
+        self, name: str, values: list[Any], spec: InputSpec | None, declared: bool
+    ) -> list[RequestWarning]:
+        """The cell warnings of one column, from the cache when the list is unchanged."""
+        key = (name, id(values), id(spec) if spec is not None else int(declared))
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is values and entry[1] is spec:
+            self._used[key] = entry
+            return entry[2]
+        found = _column_warnings(name, values, spec)
+        self._used[key] = (values, spec, found)
+        return found
+
+    def finish(self) -> None:
+        """End a check: keep only the entries it used."""
+        self._entries, self._used = self._used, {}
+
+
+def _column_warnings(name: str, values: list[Any], spec: InputSpec | None) -> list[RequestWarning]:
+    warnings: list[RequestWarning] = []
+    for index, value in enumerate(values):
+        loc: Loc = ("batch_input_params", name, index)
+        if value is None or isinstance(value, Mapping):
+            what = "null" if value is None else "an object"
+            message = f"{what} cannot be an input value (text, number, boolean or list)"
+            warnings.append(RequestWarning("batch_cell_type", message, loc))
+        elif spec is not None:
+            warnings += value_warnings(spec, value, loc)
+    return warnings
+
+
+def input_warnings(
+    body: Mapping[str, Any], specs: Sequence[InputSpec], cache: ColumnCache | None = None
+) -> list[RequestWarning]:
     """Warnings for ``inputs`` and ``batch_input_params`` against the declared inputs.
 
     With no declared inputs (``specs`` empty: nothing known about the target) only the batch
-    cells that cannot be input values are flagged.
+    cells that cannot be input values are flagged. A :class:`ColumnCache` kept between calls
+    makes checking big unchanged columns free.
     """
     declared = {spec.input_id: spec for spec in specs}
     warnings: list[RequestWarning] = []
@@ -90,14 +137,12 @@ def input_warnings(body: Mapping[str, Any], specs: Sequence[InputSpec]) -> list[
             spec = declared.get(name)
             if spec is None and declared:
                 warnings.append(_unread(name, ("batch_input_params", name)))
-            for index, value in enumerate(values):
-                loc: Loc = ("batch_input_params", name, index)
-                if value is None or isinstance(value, Mapping):
-                    what = "null" if value is None else "an object"
-                    message = f"{what} cannot be an input value (text, number, boolean or list)"
-                    warnings.append(RequestWarning("batch_cell_type", message, loc))
-                elif spec is not None:
-                    warnings += value_warnings(spec, value, loc)
+            if cache is not None:
+                warnings += cache.column(name, values, spec, bool(declared))
+            else:
+                warnings += _column_warnings(name, values, spec)
+    if cache is not None:
+        cache.finish()
     return warnings
 
 
@@ -123,6 +168,8 @@ def webhook_warnings(body: Mapping[str, Any]) -> list[RequestWarning]:
     return []
 
 
-def form_warnings(body: Mapping[str, Any], specs: Sequence[InputSpec]) -> list[RequestWarning]:
+def form_warnings(
+    body: Mapping[str, Any], specs: Sequence[InputSpec], cache: ColumnCache | None = None
+) -> list[RequestWarning]:
     """Every check of this module for one body."""
-    return [*webhook_warnings(body), *input_warnings(body, specs)]
+    return [*webhook_warnings(body), *input_warnings(body, specs, cache)]

@@ -14,10 +14,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from composer.core.validation import Loc, Validation, validate_body
 from composer.core.wire import KIND_KEYS, SHARED_FIELDS, RequestKind, kind_of
+
+if TYPE_CHECKING:
+    from composer.core.validation import Validation
+
+# A path into the body, as in validation errors: ("inputs", "seed"), ("batch_input_params", "x", 2).
+# (The same as composer.core.validation.Loc, repeated so that importing the draft does not load
+# pydantic: the window shows itself before the request models are built.)
+Loc = tuple[str | int, ...]
 
 Body = dict[str, Any]
 Listener = Callable[["DraftChange"], None]
@@ -123,6 +130,8 @@ class Draft:
     def validation(self) -> Validation:
         """The body validated as the server would (cached until the next change)."""
         if self._validation is None:
+            from composer.core.validation import validate_body  # pydantic: loaded on first use
+
             self._validation = validate_body(self.body, self.kind)
         return self._validation
 
@@ -306,6 +315,18 @@ class Draft:
 
 
 # --- paths into nested dicts and lists, copy-on-write ---
+
+
+def path_text(loc: Loc) -> str:
+    """A path as people read it: ``inputs.seed``, ``batch_input_params.seed[2]`` (the same text
+    as ``composer.core.validation.format_loc``)."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
 
 
 def same_value(a: Any, b: Any) -> bool:

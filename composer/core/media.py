@@ -8,7 +8,6 @@ message says what to do instead (host the file and paste its URL).
 from __future__ import annotations
 
 import base64
-import mimetypes
 from pathlib import Path
 from typing import Final
 
@@ -37,6 +36,8 @@ def sniff_image_type(head: bytes, name: str) -> str | None:
             return mime
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
+    import mimetypes  # only when a file is picked: it reads the system's type tables
+
     guessed, _ = mimetypes.guess_type(name)
     if guessed and guessed.startswith(("image/", "video/")):
         return guessed

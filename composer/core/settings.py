@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
-from composer.core.atomic import write_text_atomic
 from composer.core.paths import composer_home
 
 SETTINGS_FORMAT: Final = "composer.settings"
@@ -94,5 +93,7 @@ class Settings:
 
     def save(self) -> None:
         """Write the file atomically (raises OSError when the folder is not writable)."""
+        from composer.core.atomic import write_text_atomic  # tempfile: loaded on first write
+
         document = {"format": SETTINGS_FORMAT, "version": SETTINGS_VERSION, "values": self.values}
         write_text_atomic(self.path, json.dumps(document, indent=2, sort_keys=True) + "\n")

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from composer.ui.icons import icon
+from composer.ui.theme import set_role
 
 
 class Banner(QFrame):
@@ -26,7 +27,7 @@ class Banner(QFrame):
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.close_button = QToolButton()
         self.close_button.setIcon(icon("clear"))
-        self.close_button.setProperty("role", "flat")
+        set_role(self.close_button, "flat")
         self.close_button.setToolTip("Dismiss")
         self.close_button.setAccessibleName("Dismiss")
         self.close_button.clicked.connect(self.dismiss)
@@ -53,9 +54,7 @@ class Banner(QFrame):
             self._layout.removeWidget(button)
             button.deleteLater()
         self.buttons = []
-        self.setProperty("role", f"banner-{level}")
-        self.style().unpolish(self)
-        self.style().polish(self)
+        set_role(self, f"banner-{level}")
         name = {"info": "ok", "warning": "warning", "error": "error"}.get(level, "ok")
         self.icon.setPixmap(icon(name).pixmap(18, 18))
         self.text.setText(text)

@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.core.atomic import write_text_atomic
 from composer.core.batch import (
     BatchImportError,
     BatchTable,
+    format_cell,
     is_header_row,
     parse_block,
     paste_block,
@@ -46,6 +46,7 @@ from composer.ui.batch_model import PATH, BatchTableModel
 from composer.ui.binding import DraftBinding
 from composer.ui.icons import icon
 from composer.ui.problems import Problem
+from composer.ui.theme import set_role
 
 PASTE_SLICE_ROWS = 2000  # rows parsed per event-loop turn when pasting big blocks
 
@@ -57,7 +58,7 @@ def _tool(name: str, text: str, tip: str, object_name: str) -> QToolButton:
     button.setToolTip(tip)
     button.setObjectName(object_name)
     button.setAccessibleName(tip)
-    button.setProperty("role", "flat")
+    set_role(button, "flat")
     button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     return button
 
@@ -118,7 +119,7 @@ class BatchEditor(QWidget):
         empty_layout = QHBoxLayout(self.empty)
         empty_layout.setContentsMargins(0, 0, 0, 0)
         note = QLabel("No batch: the request starts one run (or batch_number copies).")
-        note.setProperty("role", "muted")
+        set_role(note, "muted")
         note.setWordWrap(True)
         self.add_batch = QPushButton(icon("add"), "Add batch parameters")
         self.add_batch.setObjectName("batch_input_params__add")
@@ -191,10 +192,10 @@ class BatchEditor(QWidget):
 
         self.count = QLabel()
         self.count.setObjectName("run_count")
-        self.count.setProperty("role", "count")
+        set_role(self.count, "count")
         self.notes = QLabel()
         self.notes.setWordWrap(True)
-        self.notes.setProperty("role", "warning")
+        set_role(self.notes, "warning")
         self.notes.hide()
         count_line = QHBoxLayout()
         count_line.addWidget(self.count)
@@ -218,12 +219,20 @@ class BatchEditor(QWidget):
             self.refresh_state()
 
     def fit_columns(self) -> None:
-        """Size columns to their content, within limits (the last one takes the rest)."""
-        self.view.resizeColumnsToContents()
+        """Size columns to their header and first values, within limits.
+
+        (Qt's resizeColumnsToContents asks the model for a thousand rows per column, which
+        stalls the window after pasting a big table; a few dozen values tell as much.)
+        """
+        metrics = self.view.fontMetrics()
         header = self.view.horizontalHeader()
-        for column in range(self.model.columnCount()):
-            width = header.sectionSize(column)
-            header.resizeSection(column, max(90, min(width + 16, 320)))
+        bold = header.fontMetrics()
+        for column, (name, values) in enumerate(self.model.table.columns):
+            texts = [format_cell(value) for value in values[:40]]
+            width = max(
+                [bold.horizontalAdvance(name) + 8] + [metrics.horizontalAdvance(t) for t in texts]
+            )
+            header.resizeSection(column, max(90, min(width + 24, 320)))
         rows = self.model.rowCount()
         height = header.height() + 24 * min(max(rows, 3), 12) + 4
         self.view.setFixedHeight(height)
@@ -423,6 +432,8 @@ class BatchEditor(QWidget):
 
     def export_csv(self, path: Path) -> bool:
         """Write the table as CSV (atomically)."""
+        from composer.core.atomic import write_text_atomic
+
         try:
             write_text_atomic(path, table_to_csv(self.model.table))
         except OSError as exc:
@@ -443,9 +454,7 @@ class BatchEditor(QWidget):
         if len(problems) > 6:
             lines.append(f"… and {len(problems) - 6} more (hover the marked cells)")
         level = "error" if any(p.level == "error" for p in problems) else "warning"
-        self.notes.setProperty("role", level)
-        self.notes.style().unpolish(self.notes)
-        self.notes.style().polish(self.notes)
+        set_role(self.notes, level)
         self.notes.setText("\n".join(lines))
         self.notes.setVisible(bool(lines))
 

@@ -26,8 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from composer.core.batch import BatchTable, format_cell, parse_cell
-from composer.core.draft import MISSING, DraftChange
-from composer.core.validation import Loc
+from composer.core.draft import MISSING, DraftChange, Loc
 from composer.ui.binding import DraftBinding
 from composer.ui.problems import Problem
 from composer.ui.theme import current_theme
@@ -64,6 +63,7 @@ class BatchTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.binding = binding
         self.table = BatchTable()
+        self._rows = 0
         self._problems: dict[tuple[int, int], list[Problem]] = {}
         self._column_problems: dict[int, list[Problem]] = {}
         self.reload()
@@ -76,6 +76,7 @@ class BatchTableModel(QAbstractTableModel):
         self.beginResetModel()
         params = self.binding.get(PATH, MISSING)
         self.table = BatchTable.from_params(params if isinstance(params, dict) else None)
+        self._rows = self.table.row_count
         self.endResetModel()
 
     def on_change(self, change: DraftChange) -> None:
@@ -93,7 +94,7 @@ class BatchTableModel(QAbstractTableModel):
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid() or not self.table.columns:
             return 0
-        return self.table.row_count + 1  # the append row
+        return self._rows + 1  # the append row
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.table.columns)
@@ -160,8 +161,8 @@ class BatchTableModel(QAbstractTableModel):
                 return QBrush(QColor(current_theme().error))
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return "+" if section == self.table.row_count else str(section + 1)
-        if role == Qt.ItemDataRole.ToolTipRole and section == self.table.row_count:
+            return "+" if section == self._rows else str(section + 1)
+        if role == Qt.ItemDataRole.ToolTipRole and section == self._rows:
             return "Type in this row to add values"
         return None
 
@@ -210,6 +211,7 @@ class BatchTableModel(QAbstractTableModel):
         name = self.table.columns[column][0]
         old_rows = self.rowCount()
         self.table.columns[column] = (name, values)
+        self._rows = self.table.row_count
         if self.rowCount() != old_rows:
             # Rows appear or vanish only at the end; a reset keeps this simple and exact.
             self.beginResetModel()
@@ -225,6 +227,7 @@ class BatchTableModel(QAbstractTableModel):
         self.binding.draft.seal()
         self.beginResetModel()
         self.table = BatchTable([(name, list(values)) for name, values in table.columns])
+        self._rows = self.table.row_count
         self.endResetModel()
         self.binding.set(PATH, table.to_params(), origin=ORIGIN)
         self.binding.draft.seal()

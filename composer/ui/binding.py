@@ -13,8 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from composer.core.draft import Draft, DraftChange, DraftPathError
-from composer.core.validation import Loc, format_loc
+from composer.core.draft import Draft, DraftChange, DraftPathError, Loc, path_text
 from composer.core.wire import RequestKind
 
 # Heavy views get at most this long to lag behind typing on big bodies; small bodies render on
@@ -92,4 +91,4 @@ class DraftBinding(QObject):
 
 
 def _path_text(path: Loc) -> str:
-    return format_loc(path) or "the body"
+    return path_text(path) or "the body"

@@ -8,12 +8,14 @@ last answer, loads a new one without blocking the window, and says what failed i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PySide6.QtCore import QObject, Signal
 
-from composer.core.catalogue import DeploymentInfo, InputSpec, ModelInfo
 from composer.core.wire import KNOWN_MODEL_IDS, RequestKind
+
+if TYPE_CHECKING:  # pydantic models: imported when a catalogue arrives, not at start-up
+    from composer.core.catalogue import DeploymentInfo, InputSpec, ModelInfo
 
 
 @runtime_checkable
@@ -41,6 +43,8 @@ class StaticCatalogue:
     @classmethod
     def known_models(cls) -> StaticCatalogue:
         """The model ids the contract lists, without input declarations."""
+        from composer.core.catalogue import ModelInfo
+
         return cls([ModelInfo(id=model_id) for model_id in KNOWN_MODEL_IDS])
 
     async def models(self) -> list[ModelInfo]:
@@ -59,7 +63,7 @@ class Catalogue(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.models: list[ModelInfo] = [ModelInfo(id=model_id) for model_id in KNOWN_MODEL_IDS]
+        self.models: list[ModelInfo] = []  # until loaded: model_ids() offers the known ids
         self.deployments: list[DeploymentInfo] = []
         self.error: str | None = None
         self.loading = False
@@ -86,6 +90,16 @@ class Catalogue(QObject):
         self.loading = False
         self.changed.emit()
         return True
+
+    def model_ids(self) -> list[str]:
+        """Ids for completion: the loaded models', else the ones the contract lists."""
+        return [model.id for model in self.models] if self.models else list(KNOWN_MODEL_IDS)
+
+    def model_labels(self) -> list[tuple[str, str]]:
+        """(menu text, model id) for the model picker."""
+        if not self.models:
+            return [(model_id, model_id) for model_id in KNOWN_MODEL_IDS]
+        return [(f"{m.name} ({m.id})" if m.name else m.id, m.id) for m in self.models]
 
     def model(self, model_id: object) -> ModelInfo | None:
         """The catalogue model with this id."""

@@ -10,16 +10,19 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from composer.core.autosave import DraftStore, SavedDraft
-from composer.core.draft import same_value
-from composer.core.library import PresetLibrary
-from composer.core.presets import Preset, PresetError, load_preset
-from composer.core.validation import format_loc
+from composer.core.draft import path_text, same_value
 from composer.core.wire import RequestKind
 from composer.ui.binding import DraftBinding
+
+if TYPE_CHECKING:  # presets use the pydantic request models: loaded after the window shows
+    from composer.core.library import PresetLibrary
+    from composer.core.presets import Preset
+    from composer.ui.startup import QuickLook
 
 AUTOSAVE_DELAY_MS = 1000
 
@@ -33,7 +36,7 @@ class Document(QObject):
     def __init__(
         self,
         binding: DraftBinding,
-        library: PresetLibrary,
+        library: PresetLibrary | None,
         store: DraftStore,
         parent: QObject | None = None,
     ) -> None:
@@ -75,12 +78,15 @@ class Document(QObject):
 
     def open_path(self, path: Path) -> bool:
         """Load a preset file into the draft; a bad file gets a message and changes nothing."""
+        from composer.core.presets import PresetError, load_preset
+
         try:
             preset = load_preset(path, allow_bare=True)
         except PresetError as exc:
             self.message.emit(f"Cannot open {exc}")
             return False
-        in_library = path.parent.resolve() == self.library.folder.resolve()
+        library = self.library
+        in_library = library is not None and path.parent.resolve() == library.folder.resolve()
         self.open_preset(preset, path if in_library else None)
         if not in_library:
             self.message.emit(f"Opened {path.name}; save it to add it to the library")
@@ -103,6 +109,28 @@ class Document(QObject):
         self._after_io()
         for note in preset.notes:
             self.message.emit(f"Note: {note}")
+
+    def show_quick_look(self, look: QuickLook) -> None:
+        """Show a preset read without validation (the first frame); :meth:`open_path` follows."""
+        self.path = look.path
+        self.name = look.name
+        self.target = look.target
+        draft = self.binding.draft
+        draft.replace(look.request, look.kind, reason="load")
+        draft.clear_history()
+        draft.mark_saved()
+        self._was_dirty = False
+        self.changed.emit()
+
+    def keep_unchecked(self, path: Path) -> None:
+        """The full load of ``path`` failed (invalid fields): keep what is shown as unsaved work,
+        with its problems marked, so it can be fixed and saved."""
+        library = self.library
+        in_library = library is not None and path.parent.resolve() == library.folder.resolve()
+        self.path = path if in_library else None
+        self.binding.draft.mark_unsaved()
+        self._was_dirty = True
+        self.changed.emit()
 
     def new(self, kind: RequestKind = RequestKind.MODEL) -> None:
         """Start an empty request of ``kind``."""
@@ -145,7 +173,7 @@ class Document(QObject):
             return None
         first = validation.errors[0]
         more = f" (and {len(validation.errors) - 1} more)" if len(validation.errors) > 1 else ""
-        where = format_loc(first.loc) or "body"
+        where = path_text(first.loc) or "body"
         return f"Not saved: {where}: {first.message}{more}. Your edits are kept (autosaved)."
 
     def save(self) -> bool:
@@ -167,7 +195,12 @@ class Document(QObject):
         if problem:
             self.message.emit(problem)
             return None
+        from composer.core.presets import Preset, PresetError
+
         draft = self.binding.draft
+        if self.library is None:
+            self.message.emit("Not saved: the presets library is not open yet")
+            return None
         body = draft.wire()
         preset = Preset(name, draft.kind, body, self.description, self.target)
         try:
@@ -188,6 +221,8 @@ class Document(QObject):
 
     def follow_rename(self, old: Path, new: Path) -> None:
         """The library renamed the open preset's file."""
+        from composer.core.presets import PresetError, load_preset
+
         if self.path == old:
             self.path = new
             with contextlib.suppress(PresetError):
@@ -204,6 +239,8 @@ class Document(QObject):
 
     def follow_restore(self, path: Path) -> None:
         """A deleted preset came back; if it is the open one, it is its file again."""
+        from composer.core.presets import PresetError, load_preset
+
         if self.path is None and self.name is not None:
             try:
                 preset = load_preset(path)

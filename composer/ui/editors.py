@@ -13,15 +13,17 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QWidget
 
-from composer.core.catalogue import InputSpec
 from composer.core.draft import MISSING
 from composer.ui.problems import Problem, mark_widget
+
+if TYPE_CHECKING:
+    from composer.core.catalogue import InputSpec
 
 INT_PATTERN = r"-?\d*"
 NUMBER_PATTERN = r"-?(\d+\.?\d*|\.\d*)?([eE][-+]?\d*)?"

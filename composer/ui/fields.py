@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.core.draft import MISSING, DraftChange
-from composer.core.validation import Loc, format_loc
+from composer.core.draft import MISSING, DraftChange, Loc, path_text
 from composer.ui.binding import DraftBinding
 from composer.ui.icons import icon
 from composer.ui.problems import Problem, mark_widget, worst_level
+from composer.ui.theme import set_role
 
 
 def value_text(value: Any) -> str:
@@ -57,7 +57,7 @@ class FieldRow(QWidget):
         super().__init__()
         self.binding = binding
         self.path = path
-        self.origin = format_loc(path)
+        self.origin = path_text(path)
         self.control = control
         control.setObjectName(self.origin)
         control.setAccessibleName(self.origin)
@@ -65,14 +65,14 @@ class FieldRow(QWidget):
             control.setAccessibleDescription(accessible)
         self.reset_button = QToolButton()
         self.reset_button.setIcon(icon("clear"))
-        self.reset_button.setProperty("role", "reset")
+        set_role(self.reset_button, "reset")
         self.reset_button.setToolTip(f"Leave {self.origin} out of the request ({unset_tip})")
         self.reset_button.setAccessibleName(f"Unset {self.origin}")
         self.reset_button.setObjectName(f"{self.origin}__unset")
         self.reset_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.reset_button.clicked.connect(self.unset)
         self.hint = QLabel()
-        self.hint.setProperty("role", "hint")
+        set_role(self.hint, "hint")
         self.hint.setWordWrap(True)
         self.hint.hide()
         self.message = QLabel()
@@ -150,9 +150,7 @@ class FieldRow(QWidget):
         if level is None:
             self.message.hide()
             return
-        self.message.setProperty("role", level)
-        self.message.style().unpolish(self.message)
-        self.message.style().polish(self.message)
+        set_role(self.message, level)
         self.message.setText("\n".join(problem.text for problem in problems))
         self.message.show()
 
@@ -282,7 +280,7 @@ class BoolField(FieldRow):
     ) -> None:
         self.check = QCheckBox(text)
         self.state = QLabel()
-        self.state.setProperty("role", "muted")
+        set_role(self.state, "muted")
         self._default = default
         super().__init__(
             binding, path, self.check, unset_tip=unset_tip, extras=(self.state,), stretch=False

@@ -14,18 +14,29 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QGridLayout, QLayout, QWidget
+from PySide6.QtWidgets import QApplication, QGridLayout, QLayout, QWidget
 
 _UNDO_KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
 
 
 class FormUndoKeys(QObject):
-    """Event filter: undo/redo keys in the filtered widgets go to the window's actions."""
+    """Event filter: undo/redo keys in the form's fields go to the window's actions.
+
+    It filters only the widget that has focus inside ``root`` (installed as focus moves), not
+    the whole application, so other events never pass through Python.
+    """
 
     def __init__(self, root: QWidget, extra_redo: Iterable[str] = ("Ctrl+Shift+Z",)) -> None:
         super().__init__(root)
         self.root = root
         self._extra = [QKeySequence(text) for text in extra_redo]
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._on_focus)
+
+    def _on_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if new is not None and self.root.isAncestorOf(new):
+            new.installEventFilter(self)  # installing twice keeps one filter
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (

@@ -9,7 +9,7 @@ path with the :class:`~composer.ui.problems.ProblemMarker`, so errors appear whe
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -41,6 +41,10 @@ from composer.ui.fields import BoolField, ChoiceField, ComboTextField, FieldRow,
 from composer.ui.icons import icon
 from composer.ui.inputs_editor import InputsEditor
 from composer.ui.problems import ProblemMarker
+from composer.ui.theme import set_role
+
+if TYPE_CHECKING:
+    from composer.core.catalogue import InputSpec
 
 LABEL_WIDTH = 150
 
@@ -123,11 +127,11 @@ class RequestForm(QWidget):
     def _section(self, title: str, wire_name: str = "") -> QLabel:
         if self._row:
             line = QFrame()
-            line.setProperty("role", "separator")
+            set_role(line, "separator")
             self._grid.addWidget(line, self._row, 0, 1, 2)
             self._row += 1
         label = QLabel(title)
-        label.setProperty("role", "section")
+        set_role(label, "section")
         label.setContentsMargins(0, 4, 0, 0)
         if wire_name:
             label.setToolTip(wire_name)
@@ -162,7 +166,6 @@ class RequestForm(QWidget):
         for kind in RequestKind:
             button = QPushButton(kind.label)
             button.setCheckable(True)
-            button.setProperty("role", "segment")
             button.setObjectName(f"kind_{kind.value}")
             button.setAccessibleName(f"kind: {kind.label}")
             button.setToolTip(
@@ -295,14 +298,14 @@ class RequestForm(QWidget):
         self.advanced_toggle.setObjectName("advanced__toggle")
         self.advanced_toggle.setCheckable(True)
         self.advanced_toggle.setText("Show")
-        self.advanced_toggle.setProperty("role", "flat")
+        set_role(self.advanced_toggle, "flat")
         self.advanced_toggle.setToolTip("Fields the ComfyDeploy workspace uses internally")
         warning = QLabel(
             "These fields are for ComfyDeploy's own workspace. is_native_run creates a run "
             "that never executes; gpu_event_id ties it to a GPU session."
         )
         warning.setWordWrap(True)
-        warning.setProperty("role", "warning")
+        set_role(warning, "warning")
         holder = QWidget()
         line = QHBoxLayout(holder)
         line.setContentsMargins(0, 0, 0, 0)
@@ -404,6 +407,8 @@ class RequestForm(QWidget):
     def _refresh_kind(self) -> None:
         kind = self.binding.kind
         self.kind_buttons[kind].setChecked(True)
+        for each, button in self.kind_buttons.items():
+            set_role(button, "segment-on" if each is kind else "segment-off")
         model = kind is RequestKind.MODEL
         self.model_field.setVisible(model)
         self.labels["model_id"].setVisible(model)
@@ -443,13 +448,12 @@ class RequestForm(QWidget):
 
     def refresh_catalogue(self) -> None:
         """New catalogue: completion list, pickers, hints and declared inputs."""
-        self._model_ids.setStringList([model.id for model in self.catalogue.models])
+        self._model_ids.setStringList(self.catalogue.model_ids())
         menu = self.model_picker.menu()
         menu.clear()
-        for model in self.catalogue.models:
-            text = f"{model.name} ({model.id})" if model.name else model.id
+        for text, model_id in self.catalogue.model_labels():
             action = menu.addAction(text)
-            action.triggered.connect(lambda _c=False, v=model.id: self._pick(("model_id",), v))
+            action.triggered.connect(lambda _c=False, v=model_id: self._pick(("model_id",), v))
         menu = self.deployment_picker.menu()
         menu.clear()
         if not self.catalogue.deployments:
@@ -470,6 +474,6 @@ class RequestForm(QWidget):
         self.binding.set(path, value)
         self.binding.draft.seal()
 
-    def specs(self) -> list[Any]:
+    def specs(self) -> list[InputSpec]:
         """The declared inputs of the current target."""
         return list(self.inputs.specs)

@@ -11,13 +11,12 @@ from functools import cache
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QIcon, QPixmap
 
-from composer.resources import resource
-from composer.ui.theme import current_theme
+from composer.ui.theme import RESOURCES, current_theme
 
 
 @cache
 def _svg_text(name: str) -> str:
-    return resource("icons", f"{name}.svg").read_text(encoding="utf-8")
+    return (RESOURCES / "icons" / f"{name}.svg").read_text(encoding="utf-8")
 
 
 @cache

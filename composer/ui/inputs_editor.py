@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -25,13 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.core.catalogue import InputSpec
-from composer.core.draft import MISSING, DraftChange, DraftPathError
-from composer.core.validation import Loc
+from composer.core.draft import MISSING, DraftChange, DraftPathError, Loc
 from composer.ui.binding import DraftBinding
 from composer.ui.editors import EDITORS, ValueEditor, editor_for, infer_type, user_types
 from composer.ui.icons import icon
 from composer.ui.problems import Problem, mark_widget
+from composer.ui.theme import set_role
+
+if TYPE_CHECKING:
+    from composer.core.catalogue import InputSpec
 
 PATH: Loc = ("inputs",)
 SEED_MAX = 2**32 - 1
@@ -84,12 +86,12 @@ class InputsEditor(QWidget):
         self._grid.setColumnMinimumWidth(0, 120)
         for column, title in enumerate(("Name", "Type", "Value")):
             header = QLabel(title)
-            header.setProperty("role", "hint")
+            set_role(header, "hint")
             self._grid.addWidget(header, 0, column)
         self.empty = QLabel("No inputs: the run uses the workflow's defaults.")
-        self.empty.setProperty("role", "muted")
+        set_role(self.empty, "muted")
         self.message = QLabel()
-        self.message.setProperty("role", "error")
+        set_role(self.message, "error")
         self.message.setWordWrap(True)
         self.message.hide()
         self.add_button = QPushButton(icon("add"), "Add input")
@@ -205,7 +207,7 @@ class InputsEditor(QWidget):
             if spec.label != name:
                 name_widget.setToolTip(f"{spec.label}\n{spec.description or ''}".strip())
             type_widget = QLabel()
-            type_widget.setProperty("role", "muted")
+            set_role(type_widget, "muted")
         else:
             name_edit = QLineEdit(name)
             name_edit.setObjectName(f"{path_text}__name")
@@ -237,14 +239,14 @@ class InputsEditor(QWidget):
         if "seed" in name.lower() and type_name == "integer":
             dice = QToolButton()
             dice.setIcon(icon("dice"))
-            dice.setProperty("role", "flat")
+            set_role(dice, "flat")
             dice.setObjectName(f"{path_text}__random")
             dice.setToolTip("A new random seed")
             dice.setAccessibleName(f"Random {name}")
             dice.clicked.connect(lambda _checked=False, n=name: self.randomize(n))
         remove = QToolButton()
         remove.setIcon(icon("clear"))
-        remove.setProperty("role", "reset")
+        set_role(remove, "reset")
         remove.setObjectName(f"{path_text}__remove")
         remove.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         verb = "Unset" if spec is not None else "Remove"

@@ -6,8 +6,9 @@ import and export. Every operation is a file operation of
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSize, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,11 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.core.library import DeletedPreset, LibraryEntry, PresetLibrary
-from composer.core.presets import PresetError
 from composer.ui.banner import Banner
 from composer.ui.icons import icon
-from composer.ui.theme import current_theme
+from composer.ui.theme import current_theme, set_role
+
+if TYPE_CHECKING:  # presets load with pydantic: the list fills in after the window shows
+    from composer.core.library import DeletedPreset, LibraryEntry, PresetLibrary
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 ERROR_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -42,7 +44,7 @@ class LibraryPanel(QWidget):
     deleted = Signal(Path)
     restored = Signal(Path)
 
-    def __init__(self, library: PresetLibrary, parent: QWidget | None = None) -> None:
+    def __init__(self, library: PresetLibrary | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("library")
         self.library = library
@@ -53,7 +55,7 @@ class LibraryPanel(QWidget):
         self._loading = False
 
         title = QLabel("Presets")
-        title.setProperty("role", "section")
+        set_role(title, "section")
         self.search = QLineEdit()
         self.search.setObjectName("preset_search")
         self.search.setAccessibleName("Search presets")
@@ -79,6 +81,8 @@ class LibraryPanel(QWidget):
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setWordWrap(False)
+        self.view.setFrameShape(QListView.Shape.NoFrame)
+        self.view.setSpacing(1)
         self.view.activated.connect(self._on_activated)
         self.view.clicked.connect(self._on_activated)
         self.model.itemChanged.connect(self._on_item_changed)
@@ -86,7 +90,7 @@ class LibraryPanel(QWidget):
         self.undo_banner = Banner("library_undo")
         self.empty = QLabel("No presets yet. Compose a request and save it (Ctrl+S).")
         self.empty.setWordWrap(True)
-        self.empty.setProperty("role", "muted")
+        set_role(self.empty, "muted")
 
         buttons = QHBoxLayout()
         buttons.setSpacing(2)
@@ -104,7 +108,7 @@ class LibraryPanel(QWidget):
             button.setToolTip(tip)
             button.setAccessibleName(tip)
             button.setObjectName(f"preset_{name}")
-            button.setProperty("role", "flat")
+            set_role(button, "flat")
             button.clicked.connect(slot)
             buttons.addWidget(button)
             self.buttons[name] = button
@@ -121,6 +125,12 @@ class LibraryPanel(QWidget):
         layout.addLayout(buttons)
         self.refresh()
 
+    @property
+    def _library(self) -> PresetLibrary:
+        if self.library is None:
+            raise RuntimeError("the presets library is not open yet")
+        return self.library
+
     # --- the list ---
 
     def refresh(self, select: Path | None = None) -> None:
@@ -128,7 +138,8 @@ class LibraryPanel(QWidget):
         self._loading = True
         try:
             self.model.clear()
-            for entry in self.library.entries():
+            entries = self.library.entries() if self.library is not None else []
+            for entry in entries:
                 self.model.appendRow(self._item(entry))
         finally:
             self._loading = False
@@ -139,6 +150,7 @@ class LibraryPanel(QWidget):
 
     def _item(self, entry: LibraryEntry) -> QStandardItem:
         item = QStandardItem(entry.name)
+        item.setSizeHint(QSize(-1, 30))
         item.setData(str(entry.path), PATH_ROLE)
         item.setData(entry.name, NAME_ROLE)
         if entry.preset is not None:
@@ -223,8 +235,8 @@ class LibraryPanel(QWidget):
         if path is None:
             return None
         try:
-            copy = self.library.duplicate(path)
-        except (PresetError, OSError) as exc:
+            copy = self._library.duplicate(path)
+        except (_preset_error(), OSError) as exc:
             self.message.emit(f"Cannot duplicate: {exc}")
             return None
         self.refresh(select=copy)
@@ -255,8 +267,8 @@ class LibraryPanel(QWidget):
             self.refresh()
             return None
         try:
-            target = self.library.rename(path, name)
-        except (PresetError, OSError) as exc:
+            target = self._library.rename(path, name)
+        except (_preset_error(), OSError) as exc:
             self.message.emit(f"Cannot rename: {exc}")
             self.refresh()
             return None
@@ -277,7 +289,7 @@ class LibraryPanel(QWidget):
         index = self._index_of(path)
         name = index.data(NAME_ROLE) if index.isValid() else path.stem
         try:
-            self.last_deleted = self.library.delete(path)
+            self.last_deleted = self._library.delete(path)
         except OSError as exc:
             self.message.emit(f"Cannot delete {path.name}: {exc.strerror or exc}")
             return False
@@ -296,7 +308,7 @@ class LibraryPanel(QWidget):
         if deleted is None:
             return None
         try:
-            path = self.library.restore(deleted)
+            path = self._library.restore(deleted)
         except OSError as exc:
             self.message.emit(f"Cannot restore {deleted.path.name}: {exc.strerror or exc}")
             return None
@@ -320,8 +332,8 @@ class LibraryPanel(QWidget):
         problems: list[str] = []
         for source in paths:
             try:
-                imported.append(self.library.import_file(source))
-            except (PresetError, OSError) as exc:
+                imported.append(self._library.import_file(source))
+            except (_preset_error(), OSError) as exc:
                 problems.append(str(exc))
         self.refresh(select=imported[-1] if imported else None)
         done = f"Imported {len(imported)} preset" + ("" if len(imported) == 1 else "s")
@@ -343,9 +355,15 @@ class LibraryPanel(QWidget):
     def export(self, path: Path, destination: Path) -> bool:
         """Write a preset to another file."""
         try:
-            self.library.export_file(path, destination)
-        except (PresetError, OSError) as exc:
+            self._library.export_file(path, destination)
+        except (_preset_error(), OSError) as exc:
             self.message.emit(f"Cannot export: {exc}")
             return False
         self.message.emit(f"Exported to {destination}")
         return True
+
+
+def _preset_error() -> type[Exception]:
+    from composer.core.presets import PresetError
+
+    return PresetError

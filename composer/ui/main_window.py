@@ -10,19 +10,18 @@ Public surface for other parts of the app (the runs work wires these):
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QLabel,
     QMainWindow,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QSplitter,
@@ -32,15 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from composer.core.autosave import DraftStore
-from composer.core.checks import form_warnings
 from composer.core.draft import Draft
 from composer.core.endpoints import Endpoint, choose_endpoint
-from composer.core.library import PresetLibrary
-from composer.core.presets import Preset, parse_preset
 from composer.core.settings import Settings
-from composer.core.validation import FieldError
 from composer.core.wire import RequestKind
-from composer.resources import sample_preset_names, sample_preset_text
 from composer.ui.banner import Banner
 from composer.ui.binding import DraftBinding
 from composer.ui.catalogue import Catalogue, CatalogueSource
@@ -52,8 +46,17 @@ from composer.ui.library_panel import LibraryPanel
 from composer.ui.preview import PreviewPane
 from composer.ui.problems import ProblemMarker, describe
 from composer.ui.prompts import ask_name, ask_unsaved
+from composer.ui.startup import QuickLookError, quick_look
 from composer.ui.targets import TargetSelector
-from composer.ui.theme import current_theme
+from composer.ui.theme import current_theme, set_role
+
+if TYPE_CHECKING:  # pydantic-backed: imported after the window shows (see complete_startup)
+    import asyncio
+
+    from composer.core.checks import ColumnCache
+    from composer.core.library import PresetLibrary
+    from composer.core.presets import Preset
+    from composer.core.validation import FieldError
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,23 +83,36 @@ class MainWindow(QMainWindow):
         settings: Settings | None = None,
         preset: Preset | None = None,
         preset_path: Path | None = None,
+        open_path: Path | None = None,
         offer_restore: bool = True,
+        deferred: bool = False,
     ) -> None:
+        """Build the window.
+
+        ``preset`` (already loaded) or ``open_path`` (a file, loaded in full after the first
+        frame) is shown; with neither, the last preset of the previous session, else a new
+        request. With ``deferred``, the caller runs the second start-up phase (library list,
+        full preset load, validation, crash-restore offer: :meth:`complete_startup`) once the
+        window is on screen, so it shows before pydantic's request models are built; otherwise
+        it runs at once.
+        """
         super().__init__()
         self.setObjectName("composer")
         self.settings = settings or Settings()
-        self.library = library or PresetLibrary()
-        _install_samples_once(self.library)
+        self.library = library
         self.binding = DraftBinding(Draft(), self)
         self.marker = ProblemMarker(self)
         self.catalogue = Catalogue(self)
-        self.document = Document(self.binding, self.library, store or DraftStore(), self)
+        self.document = Document(self.binding, library, store or DraftStore(), self)
         self.targets = TargetSelector()
         self.prompt: QWidget | None = None  # the open non-modal question, if any
+        self.started = False  # the second start-up phase has run
         self._closing = False
         self._pending_sizes: list[int] | None = None
+        self._column_cache: ColumnCache | None = None
+        self._offer_restore = offer_restore
 
-        self.library_panel = LibraryPanel(self.library)
+        self.library_panel = LibraryPanel(library)
         self.form = RequestForm(self.binding, self.marker, self.catalogue)
         self.preview = PreviewPane(self.binding, lambda: self.targets.base_url)
         self.restore_banner = Banner("restore_banner")
@@ -105,24 +121,67 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._undo_keys = FormUndoKeys(self.form)
-        QApplication.instance().installEventFilter(self._undo_keys)  # type: ignore[union-attr]
 
-        if preset is not None:
-            self.document.open_preset(preset, preset_path)
-        elif not self._reopen_last():
-            self.document.new()
-        if preset is not None and preset.target:
-            self.targets.select(preset.target)
+        self._open_later = self._first_content(preset, preset_path, open_path)
         self.form.refresh()
         self._fix_tab_order()
         self.restore_window_state()
-        if offer_restore:
+        self.preview.show_unchecked()
+        self._on_document_changed()
+        self.form.fields[self.binding.kind.key].control.setFocus()
+        if not deferred:
+            self.complete_startup()
+
+    def _first_content(
+        self, preset: Preset | None, preset_path: Path | None, open_path: Path | None
+    ) -> Path | None:
+        """Show the first content; returns a file to load in full in the second phase."""
+        if preset is not None:
+            self.document.open_preset(preset, preset_path)
+            self.targets.select(preset.target)
+            return None
+        candidate = open_path
+        if candidate is None:
+            last = self.settings.get_str("last_preset")
+            candidate = Path(last) if last and Path(last).is_file() else None
+        if candidate is None:
+            self.document.new()
+            return None
+        try:
+            look = quick_look(candidate)
+        except QuickLookError as exc:
+            self.document.new()
+            if open_path is not None:
+                self.show_message(f"Cannot open {exc}")
+            return None
+        self.document.show_quick_look(look)
+        self.targets.select(look.target)
+        return candidate
+
+    def complete_startup(self) -> None:
+        """The second start-up phase: library, full preset load, validation, restore offer."""
+        if self.started:
+            return
+        self.started = True
+        if self.library is None:
+            from composer.core.library import PresetLibrary
+
+            self.library = PresetLibrary()
+        _install_samples_once(self.library)
+        self.document.library = self.library
+        self.library_panel.library = self.library
+        if self._open_later is not None:
+            if self.document.open_path(self._open_later):
+                self.targets.select(self.document.target)
+            else:
+                self.document.keep_unchecked(self._open_later)
+            self.form.refresh()
+        self.library_panel.refresh()
+        self._on_document_changed()
+        if self._offer_restore:
             self.offer_restore()
         self.binding.settle_now()
         self._on_settled()
-        self._on_document_changed()
-        key_field = self.form.fields[self.binding.kind.key]
-        key_field.control.setFocus()
 
     # --- building ---
 
@@ -130,6 +189,7 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setObjectName("form_scroll")
         scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.form)
         self.form_scroll = scroll
@@ -233,11 +293,24 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
-        toolbar.addAction(submit)
-        submit_button = toolbar.widgetForAction(submit)
-        if submit_button is not None:
-            submit_button.setObjectName("submit")
-            submit_button.setAccessibleName("Submit")
+        # A push button (not a flat tool button) so the primary action is filled with the accent.
+        submit_button = QPushButton(submit.icon(), "Submit")
+        submit_button.setObjectName("submit")
+        submit_button.setAccessibleName("Submit")
+        submit_button.setMinimumWidth(110)
+        submit_button.clicked.connect(submit.trigger)
+
+        def follow_action() -> None:
+            submit_button.setEnabled(submit.isEnabled())
+            submit_button.setToolTip(submit.toolTip())
+
+        submit.changed.connect(follow_action)
+        set_role(submit_button, "accent")
+        toolbar.addWidget(submit_button)
+        edge = QWidget()
+        edge.setFixedWidth(6)
+        toolbar.addWidget(edge)
+        self.submit_button = submit_button
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 
@@ -258,8 +331,14 @@ class MainWindow(QMainWindow):
         self.library_panel.renamed.connect(self.document.follow_rename)
         self.library_panel.deleted.connect(self.document.follow_delete)
         self.library_panel.restored.connect(self.document.follow_restore)
-        self.targets.target_changed.connect(lambda _key: self.preview.refresh())
+        self.targets.target_changed.connect(lambda _key: self._on_target_changed())
         self.catalogue.changed.connect(self._on_catalogue_changed)
+
+    def _on_target_changed(self) -> None:
+        if self.started:
+            self.preview.refresh()
+        else:
+            self.preview.show_unchecked()
 
     def _fix_tab_order(self) -> None:
         chain_tab_order(focus_sequence(self.form.layout()))
@@ -272,9 +351,15 @@ class MainWindow(QMainWindow):
         actions["redo"].setEnabled(self.binding.draft.can_redo)
 
     def _on_settled(self) -> None:
+        if not self.started:
+            return  # validation (pydantic) waits for the second start-up phase
+        from composer.core.checks import ColumnCache, form_warnings
+
         draft = self.binding.draft
         validation = draft.validation
-        extra = form_warnings(draft.body, self.form.specs())
+        if self._column_cache is None:
+            self._column_cache = ColumnCache()
+        extra = form_warnings(draft.body, self.form.specs(), self._column_cache)
         self.marker.show_validation(validation, extra)
         self.preview.refresh()
         errors = self.marker.errors
@@ -287,7 +372,7 @@ class MainWindow(QMainWindow):
             submit.setToolTip(f"Cannot submit: {reason}")
             count = len(local_errors)
             self.validity.setText(f"✕ {count} problem{'s' if count > 1 else ''}: {reason}")
-            self.validity.setProperty("role", "error")
+            set_role(self.validity, "error")
         else:
             submit.setToolTip("Send the request (Ctrl+Enter)")
             note = (
@@ -295,10 +380,8 @@ class MainWindow(QMainWindow):
             )
             server = " · server errors shown" if errors else ""
             self.validity.setText(f"✓ Ready to send{note}{server}")
-            self.validity.setProperty("role", "warning" if warnings or errors else "muted")
+            set_role(self.validity, "warning" if warnings or errors else "muted")
         self.validity.setToolTip("\n".join(describe(p) for p in self.marker.problems[:20]))
-        self.validity.style().unpolish(self.validity)
-        self.validity.style().polish(self.validity)
         self._on_changed(None)
 
     def _on_document_changed(self) -> None:
@@ -447,6 +530,8 @@ class MainWindow(QMainWindow):
 
     def start_catalogue_load(self, source: CatalogueSource) -> asyncio.Task[bool] | None:
         """Load the catalogue in the background (needs a running asyncio loop)."""
+        import asyncio
+
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -484,15 +569,6 @@ class MainWindow(QMainWindow):
         return True
 
     # --- window state ---
-
-    def _reopen_last(self) -> bool:
-        last = self.settings.get_str("last_preset")
-        if not last or not Path(last).is_file():
-            return False
-        if not self.document.open_path(Path(last)):
-            return False
-        self.targets.select(self.document.target)
-        return True
 
     def restore_window_state(self) -> None:
         """Geometry, toolbar/dock state, splitter sizes and target from the settings file."""
@@ -550,6 +626,9 @@ def _install_samples_once(library: PresetLibrary) -> None:
     """On the very first start, fill the new library with the sample presets."""
     if library.folder.exists():
         return
+    from composer.core.presets import parse_preset
+    from composer.resources import sample_preset_names, sample_preset_text
+
     for name in sample_preset_names():
         with contextlib.suppress(Exception):  # a broken sample must never stop the app
             library.save(parse_preset(sample_preset_text(name)))

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from composer.core.bodytext import (
     BodyTextParseError,
+    RenderCache,
     RenderedBody,
     describe_size,
     parse_body_text,
@@ -36,11 +37,11 @@ from composer.core.bodytext import (
 from composer.core.draft import DraftChange
 from composer.core.endpoints import choose_endpoint
 from composer.core.snippets import SNIPPET_LANGUAGES, body_json, snippet
-from composer.core.validation import import_body
+from composer.core.wire import SHARED_FIELDS
 from composer.ui.binding import DraftBinding
 from composer.ui.highlighter import JsonHighlighter
 from composer.ui.icons import icon
-from composer.ui.theme import Theme, current_theme
+from composer.ui.theme import Theme, current_theme, set_role
 
 ORIGIN = "preview"
 PARSE_DELAY_MS = 250
@@ -73,6 +74,7 @@ class PreviewPane(QWidget):
         self._programmatic = False
         self._editing = False  # the JSON text holds user edits not yet (or not) applied
         self._note = ""  # what applying the typed JSON converted (camelCase keys)
+        self._render_cache = RenderCache()
 
         self.endpoint = QLabel()
         self.endpoint.setObjectName("endpoint")
@@ -80,7 +82,7 @@ class PreviewPane(QWidget):
         self.endpoint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.size_label = QLabel()
         self.size_label.setObjectName("body_size")
-        self.size_label.setProperty("role", "muted")
+        set_role(self.size_label, "muted")
         self.status = QLabel()
         self.status.setObjectName("preview_status")
         self.status.setWordWrap(True)
@@ -96,6 +98,7 @@ class PreviewPane(QWidget):
         self.editor.setAccessibleName("Request body JSON")
         self.editor.setFont(code_font())
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.editor.setFrameShape(QPlainTextEdit.Shape.NoFrame)
         self.editor.setTabChangesFocus(False)
         self.editor.textChanged.connect(self._on_text_changed)
         self.highlighter = JsonHighlighter(self.editor.document())
@@ -115,7 +118,7 @@ class PreviewPane(QWidget):
             view.setAccessibleName(f"{SNIPPET_TITLES[language]} snippet")
             view.setReadOnly(True)
             view.setFont(code_font())
-            view.setProperty("role", "code")
+            set_role(view, "code")
             view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             self.snippets[language] = view
             self.tabs.addTab(view, SNIPPET_TITLES[language])
@@ -176,7 +179,8 @@ class PreviewPane(QWidget):
         self.size_label.setText(f"{describe_size(size)}{exact} on the wire")
         if not self._editing:
             large = size > LARGE_BODY_BYTES
-            rendered = render_body(body, max_items=LARGE_LIST_ITEMS if large else None)
+            max_items = LARGE_LIST_ITEMS if large else None
+            rendered = render_body(body, max_items=max_items, cache=self._render_cache)
             if rendered.text != self.editor.toPlainText():
                 self._set_text(rendered)
             self.rendered = rendered
@@ -190,6 +194,20 @@ class PreviewPane(QWidget):
             else:
                 self._show_status(self._note, "warning")
         self.render_snippet()
+
+    def show_unchecked(self) -> None:
+        """The first frame's preview: the body as it is, before validation (pydantic) has run.
+
+        For a preset saved by composer this is already the exact wire body; :meth:`refresh`
+        replaces it with ``Draft.wire()`` a moment later.
+        """
+        draft = self.binding.draft
+        order = (*SHARED_FIELDS, draft.kind.key)
+        body = {key: draft.body[key] for key in order if key in draft.body}
+        body.update((k, v) for k, v in draft.body.items() if k not in body)
+        self.endpoint.setText(choose_endpoint(body, draft.kind).describe(self._base_url()))
+        self.size_label.setText("")
+        self._set_text(render_body(body))
 
     def _set_text(self, rendered: RenderedBody) -> None:
         self._programmatic = True
@@ -240,6 +258,8 @@ class PreviewPane(QWidget):
         if not isinstance(value, dict):
             self._show_status("The body must be a JSON object ({...}).", "error")
             return False
+        from composer.core.validation import import_body  # camelCase keys of the TS SDK
+
         imported = import_body(value)
         self.binding.draft.seal()
         self.binding.draft.replace(imported.body, origin=ORIGIN)
@@ -277,9 +297,7 @@ class PreviewPane(QWidget):
 
     def _show_status(self, text: str, role: str) -> None:
         self.status.setText(text)
-        self.status.setProperty("role", role)
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
+        set_role(self.status, role)
         self.status.setVisible(bool(text))
         self.revert.setVisible(role == "error")
 

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from composer.core.draft import DraftChange
-from composer.core.validation import FieldError, Loc, RequestWarning, Validation, format_loc
+from composer.core.draft import DraftChange, Loc, path_text
+from composer.ui.theme import problem_style
+
+if TYPE_CHECKING:
+    from composer.core.validation import FieldError, RequestWarning, Validation
 
 Level = Literal["error", "warning"]
 
@@ -134,7 +137,7 @@ class ProblemMarker(QObject):
 
 def describe(problem: Problem) -> str:
     """``inputs.seed: message`` (``body`` for the whole body)."""
-    return f"{format_loc(problem.loc) or 'body'}: {problem.text}"
+    return f"{path_text(problem.loc) or 'body'}: {problem.text}"
 
 
 def worst_level(problems: Sequence[Problem]) -> Level | None:
@@ -149,9 +152,7 @@ def mark_widget(widget: QWidget, problems: Sequence[Problem]) -> None:
     level = worst_level(problems)
     if widget.property("problem") != level:
         widget.setProperty("problem", level)
-        style = widget.style()
-        style.unpolish(widget)
-        style.polish(widget)
+        problem_style(widget, level)
     base_tip = widget.property("baseToolTip")
     if base_tip is None:
         base_tip = widget.toolTip()

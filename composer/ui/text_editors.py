@@ -26,6 +26,7 @@ from composer.core.draft import MISSING
 from composer.core.media import MediaFileError, data_uri_from_file, is_data_uri, is_image_reference
 from composer.ui.editors import ValueEditor, register
 from composer.ui.icons import icon
+from composer.ui.theme import set_role
 
 MAX_TEXT_LINES = 8
 
@@ -115,7 +116,7 @@ class ImageEditor(ValueEditor):
         self.choose.clicked.connect(self.choose_file)
         self.drop = QToolButton()
         self.drop.setIcon(icon("clear"))
-        self.drop.setProperty("role", "flat")
+        set_role(self.drop, "flat")
         self.drop.setToolTip("Remove the inline image (then type a URL or choose another file)")
         self.drop.setAccessibleName("Remove the inline image")
         self.drop.clicked.connect(self.drop_inline)

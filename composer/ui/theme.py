@@ -12,10 +12,19 @@ from pathlib import Path
 from typing import Final
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QFrame,
+    QLabel,
+    QToolButton,
+    QWidget,
+)
 
-from composer.resources import resource
+# The resources folder on disk (an installed package and a PyInstaller folder both have it);
+# importlib.resources would work too but costs start-up time (it imports zipfile).
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,15 +135,127 @@ def palette_for(theme: Theme) -> QPalette:
     return palette
 
 
-def stylesheet_for(theme: Theme) -> str:
-    """The application stylesheet with ``theme``'s colours filled in."""
-    text = resource("style.qss").read_text(encoding="utf-8")
-    for name in Theme.__dataclass_fields__:
-        value = getattr(theme, name)
-        if isinstance(value, str):
-            text = text.replace(f"@{name};", f"{value};")
-    arrow = resource("icons", f"arrow-down-{'dark' if theme.dark else 'light'}.svg")
-    return text.replace("@arrow_path", Path(str(arrow)).as_posix())
+# Styling is done per widget (palette, font, a few small widget style sheets), not with one
+# application style sheet: an application-wide sheet makes Qt style every widget through
+# QStyleSheetStyle, which doubled the window's build time at start-up.
+
+_LABEL_COLORS = {"muted": "muted", "hint": "muted", "error": "error", "warning": "warning"}
+_SMALL_ROLES = frozenset({"hint", "error", "warning"})
+
+
+def set_role(widget: QWidget, role: str | None) -> None:
+    """Give a widget a look by role (``section``, ``muted``, ``hint``, ``error``, ``warning``,
+    ``count``, ``flat``, ``reset``, ``code``, ``separator``, ``accent``, ``segment-on|off``,
+    ``banner-info|warning|error``)."""
+    widget.setProperty("role", role)
+    _apply_role(widget, current_theme())
+
+
+def _button_sheet(role: str, theme: Theme, name: str) -> str:
+    if role == "accent":
+        return (
+            f"QPushButton {{ background: {theme.accent}; color: {theme.accent_text}; "
+            f"border: 1px solid {theme.accent}; border-radius: 5px; padding: 5px 16px; "
+            "font-weight: 600; }"
+            f"QPushButton:hover {{ background: {theme.json_key}; }}"
+            f"QPushButton:disabled {{ background: {theme.border}; color: {theme.muted}; "
+            f"border-color: {theme.border}; }}"
+        )
+    on = role == "segment-on"
+    left = name.endswith("model")
+    corners = (
+        "border-top-left-radius: 5px; border-bottom-left-radius: 5px;"
+        if left
+        else "border-top-right-radius: 5px; border-bottom-right-radius: 5px;"
+    )
+    background, color = (theme.accent, theme.accent_text) if on else (theme.base, theme.text)
+    border = theme.accent if on else theme.border
+    return (
+        f"QPushButton {{ background: {background}; color: {color}; border: 1px solid {border}; "
+        f"padding: 4px 14px; border-radius: 0; {corners} }}"
+        + ("" if on else f"QPushButton:hover {{ background: {theme.alt_base}; }}")
+    )
+
+
+def _apply_role(widget: QWidget, theme: Theme) -> None:
+    role = widget.property("role")
+    if not isinstance(role, str):
+        return
+    if isinstance(widget, QToolButton) and role in ("flat", "reset"):
+        widget.setAutoRaise(True)
+        return
+    if isinstance(widget, QAbstractButton) and role in ("accent", "segment-on", "segment-off"):
+        # The primary action (Submit) and the kind switch: small sheets on these few buttons.
+        widget.setStyleSheet(_button_sheet(role, theme, widget.objectName()))
+        return
+    if isinstance(widget, QFrame) and not isinstance(widget, QLabel):
+        if role == "separator":
+            widget.setFrameShape(QFrame.Shape.HLine)
+            widget.setFrameShadow(QFrame.Shadow.Plain)
+            _set_color(widget, QPalette.ColorRole.WindowText, theme.border)
+        elif role.startswith("banner-"):
+            level = role.removeprefix("banner-")
+            background = {"info": theme.info_bg, "warning": theme.warning_bg}.get(
+                level, theme.error_bg
+            )
+            border = {"info": theme.border, "warning": theme.warning}.get(level, theme.error)
+            name = widget.objectName()
+            widget.setStyleSheet(
+                f"QFrame#{name} {{ background: {background}; border: 1px solid {border}; "
+                "border-radius: 6px; }"
+            )
+        elif role == "code":
+            widget.setFrameShape(QFrame.Shape.NoFrame)
+        return
+    font = QFont(widget.font())
+    base = QApplication.font().pointSizeF()
+    font.setBold(role in ("section", "count"))
+    if role == "section":
+        font.setPointSizeF(base + 1.5)
+    elif role in _SMALL_ROLES:
+        font.setPointSizeF(max(7.0, base - 0.8))
+    else:
+        font.setPointSizeF(base)
+    widget.setFont(font)
+    color = getattr(theme, _LABEL_COLORS[role]) if role in _LABEL_COLORS else theme.text
+    _set_color(widget, QPalette.ColorRole.WindowText, color)
+
+
+def _set_color(widget: QWidget, role: QPalette.ColorRole, color: str) -> None:
+    palette = widget.palette()
+    palette.setColor(role, QColor(color))
+    widget.setPalette(palette)
+
+
+def problem_style(widget: QWidget, level: str | None) -> None:
+    """Mark a control red (error) or amber (warning) with a small widget style sheet."""
+    if level is None:
+        if widget.styleSheet():
+            widget.setStyleSheet("")
+        return
+    theme = current_theme()
+    color = theme.error if level == "error" else theme.warning
+    background = theme.error_bg if level == "error" else theme.warning_bg
+    kind = type(widget).__mro__[0].__name__
+    for base in ("QLineEdit", "QPlainTextEdit", "QComboBox", "QCheckBox", "QTableView"):
+        if any(cls.__name__ == base for cls in type(widget).__mro__):
+            kind = base
+            break
+    rule = f"border: 1px solid {color}; background: {background}; border-radius: 3px;"
+    if kind == "QCheckBox":
+        rule = f"border: 1px solid {color}; background: {background}; padding: 1px 3px;"
+    sheet = f"{kind} {{ {rule} }}"
+    if kind == "QComboBox":
+        arrow = RESOURCES / "icons" / f"arrow-down-{'dark' if theme.dark else 'light'}.svg"
+        sheet += (
+            f" {kind} {{ padding: 2px 22px 2px 6px; }}"
+            f" {kind}::drop-down {{ border: none; width: 20px; }}"
+            f' {kind}::down-arrow {{ image: url("{arrow.as_posix()}"); '
+            "width: 12px; height: 12px; }"
+        )
+    elif kind in ("QLineEdit", "QPlainTextEdit"):
+        sheet = f"{kind} {{ {rule} padding: 2px 4px; }}"
+    widget.setStyleSheet(sheet)
 
 
 class ThemeManager(QObject):
@@ -156,7 +277,11 @@ class ThemeManager(QObject):
         dark = system_prefers_dark() if self._forced is None else self._forced
         self.theme = DARK if dark else LIGHT
         self._app.setPalette(palette_for(self.theme))
-        self._app.setStyleSheet(stylesheet_for(self.theme))
+        _current[0] = self.theme
+        for widget in self._app.allWidgets():
+            _apply_role(widget, self.theme)
+            if widget.property("problem"):
+                problem_style(widget, str(widget.property("problem")))
         self.changed.emit(self.theme)
 
     def _on_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
@@ -176,7 +301,4 @@ def install_theme(app: QApplication, dark: bool | None = None) -> ThemeManager:
     existing = app.findChild(ThemeManager)
     if isinstance(existing, ThemeManager):
         return existing
-    manager = ThemeManager(app, dark)
-    _current[0] = manager.theme
-    manager.changed.connect(lambda theme: _current.__setitem__(0, theme))
-    return manager
+    return ThemeManager(app, dark)

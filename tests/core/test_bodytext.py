@@ -87,3 +87,16 @@ def test_huge_lists_can_be_abbreviated_for_viewing() -> None:
     assert rendered.abbreviated and "99,950 more values not shown" in rendered.text
     assert len(rendered.text) < 1000
     assert not render_body({"seed": [1, 2]}, max_items=50).abbreviated
+
+
+def test_the_render_cache_reuses_unchanged_lists_only() -> None:
+    from composer.core.bodytext import RenderCache
+
+    cache = RenderCache()
+    column = list(range(500))
+    body = {"batch_input_params": {"seed": column}, "webhook": "a"}
+    first = render_body(body, cache=cache).text
+    again = render_body({**body, "webhook": "ab"}, cache=cache).text
+    assert again == first.replace('"a"', '"ab"')
+    changed = render_body({"batch_input_params": {"seed": [*column[:-1], -1]}}, cache=cache)
+    assert "498, -1" in changed.text

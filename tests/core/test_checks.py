@@ -41,3 +41,17 @@ def test_webhook_urls() -> None:
     for bad in ("example.com/hook", "ftp://example.com", "https://", " https://a.b"):
         assert [w.loc for w in webhook_warnings({"webhook": bad})] == [("webhook",)], bad
     assert len(form_warnings({"webhook": "nope", "inputs": {"x": 1}}, SPECS)) == 2
+
+
+def test_the_column_cache_gives_the_same_warnings() -> None:
+    from composer.core.checks import ColumnCache
+
+    cache = ColumnCache()
+    column = [1, None, "x"]
+    body = {"batch_input_params": {"seed": column}}
+    first = input_warnings(body, SPECS, cache)
+    assert input_warnings(body, SPECS, cache) == first == input_warnings(body, SPECS)
+    changed = {"batch_input_params": {"seed": [1, 2, "x"]}}
+    assert [w.loc for w in input_warnings(changed, SPECS, cache)] == [
+        ("batch_input_params", "seed", 2)
+    ]
