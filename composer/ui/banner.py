@@ -11,7 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
-from composer.ui.icons import icon
+from composer.ui.icons import icon, set_icon
 from composer.ui.theme import set_role
 
 
@@ -26,7 +26,7 @@ class Banner(QFrame):
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.close_button = QToolButton()
-        self.close_button.setIcon(icon("clear"))
+        set_icon(self.close_button, "clear")
         set_role(self.close_button, "flat")
         self.close_button.setToolTip("Dismiss")
         self.close_button.setAccessibleName("Dismiss")
@@ -52,6 +52,7 @@ class Banner(QFrame):
         """Show ``text`` with buttons; a button runs its action and closes the banner."""
         for button in self.buttons:
             self._layout.removeWidget(button)
+            button.hide()  # deleted when control returns to the event loop
             button.deleteLater()
         self.buttons = []
         set_role(self, f"banner-{level}")

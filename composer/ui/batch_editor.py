@@ -44,7 +44,7 @@ from composer.core.batch import (
 from composer.core.draft import MISSING, DraftChange
 from composer.ui.batch_model import PATH, BatchTableModel
 from composer.ui.binding import DraftBinding
-from composer.ui.icons import icon
+from composer.ui.icons import set_icon
 from composer.ui.problems import Problem
 from composer.ui.theme import set_role
 
@@ -53,7 +53,7 @@ PASTE_SLICE_ROWS = 2000  # rows parsed per event-loop turn when pasting big bloc
 
 def _tool(name: str, text: str, tip: str, object_name: str) -> QToolButton:
     button = QToolButton()
-    button.setIcon(icon(name))
+    set_icon(button, name)
     button.setText(text)
     button.setToolTip(tip)
     button.setObjectName(object_name)
@@ -121,7 +121,8 @@ class BatchEditor(QWidget):
         note = QLabel("No batch: the request starts one run (or batch_number copies).")
         set_role(note, "muted")
         note.setWordWrap(True)
-        self.add_batch = QPushButton(icon("add"), "Add batch parameters")
+        self.add_batch = QPushButton("Add batch parameters")
+        set_icon(self.add_batch, "add")
         self.add_batch.setObjectName("batch_input_params__add")
         self.add_batch.setToolTip("Run every combination of value lists (a Cartesian product)")
         self.add_batch.clicked.connect(self.create_batch)
@@ -326,6 +327,7 @@ class BatchEditor(QWidget):
             if self._rename_edit is edit:
                 self._rename_edit = None
                 self.rename_column(column, edit.text())
+                edit.hide()
                 edit.deleteLater()
 
         edit.editingFinished.connect(finish)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from composer.core.draft import MISSING, DraftChange, Loc, path_text
 from composer.ui.binding import DraftBinding
-from composer.ui.icons import icon
+from composer.ui.icons import set_icon
 from composer.ui.problems import Problem, mark_widget, worst_level
 from composer.ui.theme import set_role
 
@@ -64,7 +64,7 @@ class FieldRow(QWidget):
         if accessible:
             control.setAccessibleDescription(accessible)
         self.reset_button = QToolButton()
-        self.reset_button.setIcon(icon("clear"))
+        set_icon(self.reset_button, "clear")
         set_role(self.reset_button, "reset")
         self.reset_button.setToolTip(f"Leave {self.origin} out of the request ({unset_tip})")
         self.reset_button.setAccessibleName(f"Unset {self.origin}")

@@ -78,8 +78,8 @@ def focus_sequence(layout: QLayout | None) -> list[QWidget]:
 
 
 def _widget_sequence(widget: QWidget) -> list[QWidget]:
-    if widget.isHidden():
-        return []
+    # Hidden widgets stay in the chain (Tab skips them while hidden), so the order is right
+    # when they show, and new rows (not shown yet) are placed where they belong.
     inner = widget.layout()
     if inner is not None and inner.count():
         found = focus_sequence(inner)

@@ -38,7 +38,7 @@ from composer.ui.batch_editor import BatchEditor
 from composer.ui.binding import DraftBinding
 from composer.ui.catalogue import Catalogue
 from composer.ui.fields import BoolField, ChoiceField, ComboTextField, FieldRow, LineField
-from composer.ui.icons import icon
+from composer.ui.icons import set_icon
 from composer.ui.inputs_editor import InputsEditor
 from composer.ui.problems import ProblemMarker
 from composer.ui.theme import set_role
@@ -58,7 +58,7 @@ def _parse_int(text: str) -> Any:
 
 def _picker(tip: str, name: str) -> QToolButton:
     button = QToolButton()
-    button.setIcon(icon("chevron-down"))
+    set_icon(button, "chevron-down")
     button.setText("Pick")
     button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -313,7 +313,7 @@ class RequestForm(QWidget):
         line.addWidget(self.advanced_toggle, 0, Qt.AlignmentFlag.AlignTop)
         self._span(holder)
         new_uuid = QToolButton()
-        new_uuid.setIcon(icon("uuid"))
+        set_icon(new_uuid, "uuid")
         new_uuid.setText("New UUID")
         new_uuid.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         new_uuid.setObjectName("gpu_event_id__new")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QByteArray
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtCore import QByteArray, QObject
+from PySide6.QtGui import QAction, QIcon, QPixmap
+from PySide6.QtWidgets import QAbstractButton
 
 from composer.ui.theme import RESOURCES, current_theme
 
@@ -31,3 +32,24 @@ def icon(name: str, color: str | None = None) -> QIcon:
     """The icon ``name`` (file stem under ``resources/icons``) in ``color`` or the text colour."""
     theme = current_theme()
     return _icon(name, color or theme.text)
+
+
+def set_icon(target: QAbstractButton | QAction, name: str, color: str = "text") -> None:
+    """Give a button or action the icon ``name`` in the theme colour ``color`` (a Theme field),
+    and remember both so :func:`refresh_icons` can repaint it when the theme changes."""
+    target.setProperty("iconName", name)
+    target.setProperty("iconColor", color)
+    target.setIcon(icon(name, getattr(current_theme(), color)))
+
+
+def refresh_icons(root: QObject) -> None:
+    """Re-tint every icon set with :func:`set_icon` under ``root`` (after a theme change)."""
+    targets: list[QAbstractButton | QAction] = [
+        *root.findChildren(QAbstractButton),
+        *root.findChildren(QAction),
+    ]
+    for target in targets:
+        name = target.property("iconName")
+        if isinstance(name, str):
+            color = target.property("iconColor")
+            target.setIcon(icon(name, getattr(current_theme(), str(color or "text"))))

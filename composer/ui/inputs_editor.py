@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from composer.core.draft import MISSING, DraftChange, DraftPathError, Loc
 from composer.ui.binding import DraftBinding
 from composer.ui.editors import EDITORS, ValueEditor, editor_for, infer_type, user_types
-from composer.ui.icons import icon
+from composer.ui.icons import set_icon
 from composer.ui.problems import Problem, mark_widget
 from composer.ui.theme import set_role
 
@@ -94,7 +94,8 @@ class InputsEditor(QWidget):
         set_role(self.message, "error")
         self.message.setWordWrap(True)
         self.message.hide()
-        self.add_button = QPushButton(icon("add"), "Add input")
+        self.add_button = QPushButton("Add input")
+        set_icon(self.add_button, "add")
         self.add_button.setObjectName("inputs__add")
         self.add_button.setToolTip("Add an input the workflow reads by name")
         self.add_button.clicked.connect(lambda: self.add_input())
@@ -170,6 +171,7 @@ class InputsEditor(QWidget):
         for row in self.rows.values():
             for widget in row.widgets:
                 self._grid.removeWidget(widget)
+                widget.hide()  # deleted when control returns to the event loop
                 widget.deleteLater()
         self.rows = {}
         for index, (name, spec, type_name) in enumerate(wanted, start=1):
@@ -238,14 +240,14 @@ class InputsEditor(QWidget):
         dice = None
         if "seed" in name.lower() and type_name == "integer":
             dice = QToolButton()
-            dice.setIcon(icon("dice"))
+            set_icon(dice, "dice")
             set_role(dice, "flat")
             dice.setObjectName(f"{path_text}__random")
             dice.setToolTip("A new random seed")
             dice.setAccessibleName(f"Random {name}")
             dice.clicked.connect(lambda _checked=False, n=name: self.randomize(n))
         remove = QToolButton()
-        remove.setIcon(icon("clear"))
+        set_icon(remove, "clear")
         set_role(remove, "reset")
         remove.setObjectName(f"{path_text}__remove")
         remove.setFocusPolicy(Qt.FocusPolicy.NoFocus)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from composer.ui.banner import Banner
-from composer.ui.icons import icon
+from composer.ui.icons import icon, set_icon
 from composer.ui.theme import current_theme, set_role
 
 if TYPE_CHECKING:  # presets load with pydantic: the list fills in after the window shows
@@ -104,7 +104,7 @@ class LibraryPanel(QWidget):
             ("export", "export", "Export the selected preset…", self.choose_export),
         ):
             button = QToolButton()
-            button.setIcon(icon(icon_name))
+            set_icon(button, icon_name)
             button.setToolTip(tip)
             button.setAccessibleName(tip)
             button.setObjectName(f"preset_{name}")

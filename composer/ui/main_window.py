@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QPushButton,
@@ -41,14 +42,14 @@ from composer.ui.catalogue import Catalogue, CatalogueSource
 from composer.ui.document import Document
 from composer.ui.focus import FormUndoKeys, chain_tab_order, focus_sequence
 from composer.ui.form import RequestForm
-from composer.ui.icons import icon
+from composer.ui.icons import refresh_icons, set_icon
 from composer.ui.library_panel import LibraryPanel
 from composer.ui.preview import PreviewPane
 from composer.ui.problems import ProblemMarker, describe
 from composer.ui.prompts import ask_name, ask_unsaved
 from composer.ui.startup import QuickLookError, quick_look
 from composer.ui.targets import TargetSelector
-from composer.ui.theme import current_theme, set_role
+from composer.ui.theme import Theme, ThemeManager, set_role
 
 if TYPE_CHECKING:  # pydantic-backed: imported after the window shows (see complete_startup)
     import asyncio
@@ -235,7 +236,7 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         action.setObjectName(name)
         if icon_name:
-            action.setIcon(icon(icon_name))
+            set_icon(action, icon_name)
         shortcuts = [QKeySequence(key) for key in keys]
         if shortcuts:
             action.setShortcuts(shortcuts)
@@ -262,7 +263,7 @@ class MainWindow(QMainWindow):
         )
         search = a("find_preset", "Find preset", self._focus_search, [std.Find])
         submit = a("submit", "Submit", self.submit, ["Ctrl+Return", "Ctrl+Enter"], "submit")
-        submit.setIcon(icon("submit", current_theme().accent_text))
+        set_icon(submit, "submit", "accent_text")
         for menu_title, items in (
             ("&File", [new, save, save_as, None, import_, export, None, quit_]),
             ("&Edit", [undo, redo, None, copy_curl, search]),
@@ -294,7 +295,8 @@ class MainWindow(QMainWindow):
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
         # A push button (not a flat tool button) so the primary action is filled with the accent.
-        submit_button = QPushButton(submit.icon(), "Submit")
+        submit_button = QPushButton("Submit")
+        set_icon(submit_button, "submit", "accent_text")
         submit_button.setObjectName("submit")
         submit_button.setAccessibleName("Submit")
         submit_button.setMinimumWidth(110)
@@ -333,6 +335,16 @@ class MainWindow(QMainWindow):
         self.library_panel.restored.connect(self.document.follow_restore)
         self.targets.target_changed.connect(lambda _key: self._on_target_changed())
         self.catalogue.changed.connect(self._on_catalogue_changed)
+        manager = QApplication.instance().findChild(ThemeManager)  # type: ignore[union-attr]
+        if isinstance(manager, ThemeManager):
+            manager.changed.connect(self._on_theme_changed)
+
+    def _on_theme_changed(self, theme: Theme) -> None:
+        """The system switched light/dark: recolour what palette and roles do not cover."""
+        refresh_icons(self)
+        self.preview.set_theme(theme)
+        self.library_panel.refresh()
+        self.form.batch.model.layoutChanged.emit()
 
     def _on_target_changed(self) -> None:
         if self.started:

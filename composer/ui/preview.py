@@ -40,7 +40,7 @@ from composer.core.snippets import SNIPPET_LANGUAGES, body_json, snippet
 from composer.core.wire import SHARED_FIELDS
 from composer.ui.binding import DraftBinding
 from composer.ui.highlighter import JsonHighlighter
-from composer.ui.icons import icon
+from composer.ui.icons import set_icon
 from composer.ui.theme import Theme, current_theme, set_role
 
 ORIGIN = "preview"
@@ -122,7 +122,8 @@ class PreviewPane(QWidget):
             view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             self.snippets[language] = view
             self.tabs.addTab(view, SNIPPET_TITLES[language])
-        self.copy_button = QPushButton(icon("copy"), "Copy")
+        self.copy_button = QPushButton("Copy")
+        set_icon(self.copy_button, "copy")
         self.copy_button.setObjectName("copy_current")
         self.copy_button.setFlat(True)
         self.copy_button.clicked.connect(lambda: self.copy(self.current_language))

@@ -25,7 +25,7 @@ from composer.core.bodytext import describe_size
 from composer.core.draft import MISSING
 from composer.core.media import MediaFileError, data_uri_from_file, is_data_uri, is_image_reference
 from composer.ui.editors import ValueEditor, register
-from composer.ui.icons import icon
+from composer.ui.icons import set_icon
 from composer.ui.theme import set_role
 
 MAX_TEXT_LINES = 8
@@ -109,13 +109,13 @@ class ImageEditor(ValueEditor):
         self.edit = QLineEdit()
         self.edit.setPlaceholderText("https://… image URL, or choose a file")
         self.choose = QToolButton()
-        self.choose.setIcon(icon("file"))
+        set_icon(self.choose, "file")
         self.choose.setText("Choose file…")
         self.choose.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.choose.setToolTip("Send an image file inline (as a data: URI)")
         self.choose.clicked.connect(self.choose_file)
         self.drop = QToolButton()
-        self.drop.setIcon(icon("clear"))
+        set_icon(self.drop, "clear")
         set_role(self.drop, "flat")
         self.drop.setToolTip("Remove the inline image (then type a URL or choose another file)")
         self.drop.setAccessibleName("Remove the inline image")

@@ -134,3 +134,21 @@ def test_csv_import_and_export(window: MainWindow, tmp_path: Path) -> None:
     assert not batch.import_csv(broken)
     assert messages[-1] == "Cannot import broken.csv: Line 2 has 3 cells but the header names 2"
     assert params(window)["seed"] == [1, 2, 3]  # the table is kept
+
+
+def test_a_wrong_type_in_a_cell_is_marked_there(window: MainWindow) -> None:
+    from composer.core.catalogue import InputSpec, ModelInfo
+
+    seed = InputSpec(input_id="seed", class_type="ComfyUIDeployExternalSeed")
+    window.catalogue.models = [ModelInfo(id="flux-dev", inputs=[seed])]
+    window.catalogue.changed.emit()
+    window.binding.draft.replace(
+        {"model_id": "flux-dev", "batch_input_params": {"seed": [1, "two", 3, None]}}
+    )
+    window.binding.settle_now()
+    model = window.form.batch.model
+    assert sorted(model.cell_problems) == [(1, 0), (3, 0)]
+    tip = model.data(model.index(1, 0), Qt.ItemDataRole.ToolTipRole)
+    assert "seed is declared as a whole number" in tip
+    assert model.data(model.index(1, 0), Qt.ItemDataRole.BackgroundRole) is not None
+    assert "null cannot be an input value" in window.form.batch.notes.text()

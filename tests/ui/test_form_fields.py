@@ -177,3 +177,24 @@ def test_model_id_completion_offers_known_ids(window: MainWindow, qtbot: QtBot) 
     assert "flux-dev" in [a.text() for a in actions]
     next(a for a in actions if a.text() == "sd-v35-large").trigger()
     assert window.binding.draft.body["model_id"] == "sd-v35-large"
+
+
+def test_tab_order_follows_the_form(window: MainWindow, qtbot: QtBot) -> None:
+    window.binding.draft.replace({"model_id": "m", "inputs": {"prompt": "a", "seed": 1}})
+    window.binding.settle_now()
+    qtbot.waitUntil(lambda: find(window, QLineEdit, "inputs.seed").isVisible(), timeout=1000)
+    order = []
+    widget: QWidget | None = find(window, QLineEdit, "model_id")
+    for _ in range(30):
+        assert widget is not None
+        if widget.objectName():
+            order.append(widget.objectName())
+        widget = widget.nextInFocusChain()
+        while widget is not None and not (
+            widget.isVisible() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+        ):
+            widget = widget.nextInFocusChain()
+    expected = ["model_id", "model_id__pick", "execution_mode", "gpu", "batch_number", "origin",
+                "webhook", "webhook_intermediate_status", "inputs.prompt__name",
+                "inputs.prompt__type", "inputs.prompt", "inputs.seed__name"]  # fmt: skip
+    assert order[: len(expected)] == expected

@@ -137,3 +137,24 @@ def test_gui_screenshot_command(tmp_path: Path, composer_home: Path) -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 2 and "not valid JSON" in result.stderr
+
+
+def test_switching_to_dark_recolours_the_window(window: MainWindow, qapp: QApplication) -> None:
+    from composer.ui.theme import DARK, LIGHT, ThemeManager
+
+    manager = qapp.findChild(ThemeManager)
+    assert isinstance(manager, ThemeManager)
+    before = window.actions_by_name["save"].icon().pixmap(16, 16).toImage()
+    manager._forced = True
+    try:
+        manager.apply()
+        assert qapp.palette().base().color().name() == DARK.base
+        after = window.actions_by_name["save"].icon().pixmap(16, 16).toImage()
+        assert before != after  # the icon follows the text colour
+        assert (
+            window.preview.highlighter.formats["key"].foreground().color().name() == DARK.json_key
+        )
+    finally:
+        manager._forced = False
+        manager.apply()
+    assert qapp.palette().base().color().name() == LIGHT.base
