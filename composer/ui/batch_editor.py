@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMenu,
     QPushButton,
     QTableView,
     QToolButton,
@@ -45,6 +44,7 @@ from composer.core.draft import MISSING, DraftChange
 from composer.ui.batch_model import PATH, BatchTableModel
 from composer.ui.binding import DraftBinding
 from composer.ui.icons import set_icon
+from composer.ui.menu_button import MenuButton
 from composer.ui.problems import Problem
 from composer.ui.theme import set_role
 
@@ -162,9 +162,14 @@ class BatchEditor(QWidget):
         drop.clicked.connect(self.remove_batch)
         # Frequent actions as buttons; the rest in a menu (also the table's context menu), so
         # the editor stays narrow enough for the middle column.
-        more = _tool("chevron-down", "More", "More table actions", "batch__more")
-        more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.menu = QMenu(more)
+        more = MenuButton()
+        set_icon(more, "chevron-down")
+        more.setText("More")
+        more.setToolTip("More table actions")
+        more.setAccessibleName("More table actions")
+        more.setObjectName("batch__more")
+        set_role(more, "flat")
+        self.menu = more.popup_menu
         for button in (
             rename,
             remove_column,
@@ -181,7 +186,6 @@ class BatchEditor(QWidget):
             action = self.menu.addAction(button.icon(), button.toolTip())
             action.setObjectName(button.objectName())
             action.triggered.connect(button.click)
-        more.setMenu(self.menu)
         for button in (add_column, add_row, paste, more):
             tools.addWidget(button)
         tools.addStretch(1)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -40,6 +39,7 @@ from composer.ui.catalogue import Catalogue
 from composer.ui.fields import BoolField, ChoiceField, ComboTextField, FieldRow, LineField
 from composer.ui.icons import set_icon
 from composer.ui.inputs_editor import InputsEditor
+from composer.ui.menu_button import MenuButton
 from composer.ui.problems import ProblemMarker
 from composer.ui.theme import set_role
 
@@ -56,16 +56,13 @@ def _parse_int(text: str) -> Any:
         return text  # "-" while typing: validation says what is wrong
 
 
-def _picker(tip: str, name: str) -> QToolButton:
-    button = QToolButton()
+def _picker(tip: str, name: str) -> MenuButton:
+    button = MenuButton()
     set_icon(button, "chevron-down")
     button.setText("Pick")
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     button.setToolTip(tip)
     button.setAccessibleName(tip)
     button.setObjectName(name)
-    button.setMenu(QMenu(button))
     return button
 
 
@@ -449,12 +446,12 @@ class RequestForm(QWidget):
     def refresh_catalogue(self) -> None:
         """New catalogue: completion list, pickers, hints and declared inputs."""
         self._model_ids.setStringList(self.catalogue.model_ids())
-        menu = self.model_picker.menu()
+        menu = self.model_picker.popup_menu
         menu.clear()
         for text, model_id in self.catalogue.model_labels():
             action = menu.addAction(text)
             action.triggered.connect(lambda _c=False, v=model_id: self._pick(("model_id",), v))
-        menu = self.deployment_picker.menu()
+        menu = self.deployment_picker.popup_menu
         menu.clear()
         if not self.catalogue.deployments:
             empty = menu.addAction("No deployments known for this target")

@@ -44,12 +44,12 @@ def test_loading_fills_completion_pickers_and_declared_rows(
 ) -> None:
     assert run_async(qtbot, window.load_catalogue(SOURCE))
     form = window.form
-    assert [a.text() for a in form.model_picker.menu().actions()] == ["FLUX.1 dev (flux-dev)"]
+    assert [a.text() for a in form.model_picker.popup_menu.actions()] == ["FLUX.1 dev (flux-dev)"]
     qtbot.keyClicks(window.findChild(QLineEdit, "model_id"), "flux-dev")
     assert list(form.inputs.rows) == ["prompt"]
     assert "FLUX.1 dev" in form.model_field.hint.text()
     form.set_kind(RequestKind.DEPLOYMENT)
-    form.deployment_picker.menu().actions()[0].trigger()
+    form.deployment_picker.popup_menu.actions()[0].trigger()
     assert window.binding.draft.body["deployment_id"] == DEPLOYMENT_ID
     assert form.deployment_field.hint.text() == "SDXL text to image · production"
     assert list(form.inputs.rows) == ["cfg"]

@@ -173,7 +173,7 @@ def test_model_id_completion_offers_known_ids(window: MainWindow, qtbot: QtBot) 
     assert completer is not None
     completer.setCompletionPrefix("schnell")
     assert completer.currentCompletion() == "flux-schnell"
-    actions = window.form.model_picker.menu().actions()
+    actions = window.form.model_picker.popup_menu.actions()
     assert "flux-dev" in [a.text() for a in actions]
     next(a for a in actions if a.text() == "sd-v35-large").trigger()
     assert window.binding.draft.body["model_id"] == "sd-v35-large"
