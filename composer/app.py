@@ -84,12 +84,14 @@ async def main(app: QApplication, window: MainWindow, source: CatalogueSource | 
     app.lastWindowClosed.connect(closed.set)
     if not window.isVisible():
         closed.set()
-    catalogue = asyncio.ensure_future(
-        window.load_catalogue(source or StaticCatalogue.known_models())
-    )
+    # Until the async client serves GET /models per target, every target offers the model
+    # ids of the contract; the client's source plugs in here.
+    fixed = source or StaticCatalogue.known_models()
+    window.set_catalogue_provider(lambda _target: fixed)
     await closed.wait()
-    if not catalogue.done():
-        catalogue.cancel()
+    for task in asyncio.all_tasks():
+        if task is not asyncio.current_task():
+            task.cancel()
 
 
 def _load(path: Path | None) -> tuple[Preset | None, Path | None] | None:

@@ -48,7 +48,7 @@ from composer.ui.preview import PreviewPane
 from composer.ui.problems import ProblemMarker, describe
 from composer.ui.prompts import ask_name, ask_unsaved
 from composer.ui.startup import QuickLookError, quick_look
-from composer.ui.targets import TargetSelector
+from composer.ui.targets import TargetChoice, TargetSelector
 from composer.ui.theme import Theme, ThemeManager, set_role
 
 if TYPE_CHECKING:  # pydantic-backed: imported after the window shows (see complete_startup)
@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._pending_sizes: list[int] | None = None
         self._column_cache: ColumnCache | None = None
+        self._catalogue_provider: Callable[[TargetChoice], CatalogueSource | None] | None = None
         self._offer_restore = offer_restore
 
         self.library_panel = LibraryPanel(library)
@@ -349,6 +350,7 @@ class MainWindow(QMainWindow):
     def _on_target_changed(self) -> None:
         if self.started:
             self.preview.refresh()
+            self._reload_catalogue()
         else:
             self.preview.show_unchecked()
 
@@ -539,6 +541,20 @@ class MainWindow(QMainWindow):
                 f"Catalogue: {count} models, {len(self.catalogue.deployments)} deployments"
             )
         return ok
+
+    def set_catalogue_provider(
+        self, provider: Callable[[TargetChoice], CatalogueSource | None]
+    ) -> asyncio.Task[bool] | None:
+        """Where the catalogue of each target comes from (the client's ``GET /models`` and
+        ``GET /deployments``); loads the current target's now and again on every switch."""
+        self._catalogue_provider = provider
+        return self._reload_catalogue()
+
+    def _reload_catalogue(self) -> asyncio.Task[bool] | None:
+        if self._catalogue_provider is None:
+            return None
+        source = self._catalogue_provider(self.targets.choice)
+        return self.start_catalogue_load(source) if source is not None else None
 
     def start_catalogue_load(self, source: CatalogueSource) -> asyncio.Task[bool] | None:
         """Load the catalogue in the background (needs a running asyncio loop)."""

@@ -66,3 +66,19 @@ def test_an_unreachable_target_says_so_and_keeps_known_models(
 
 def test_start_catalogue_load_needs_a_running_loop(window: MainWindow) -> None:
     assert window.start_catalogue_load(SOURCE) is None  # no loop: nothing scheduled, no error
+
+
+def test_each_target_gets_its_own_catalogue(
+    window: MainWindow, qtbot: QtBot, qasync_loop: qasync.QEventLoop
+) -> None:
+    asked: list[str] = []
+
+    def provider(target: object) -> CatalogueSource | None:
+        key = getattr(target, "key", "")
+        asked.append(key)
+        return SOURCE if key == "staging" else None
+
+    assert window.set_catalogue_provider(provider) is None  # sandbox: no source, nothing loads
+    window.targets.select("staging")
+    qtbot.waitUntil(lambda: window.catalogue.model("flux-dev") is not None, timeout=2000)
+    assert asked == ["sandbox", "staging"]
