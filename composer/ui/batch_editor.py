@@ -9,11 +9,10 @@ slices between event-loop turns so the window never stalls.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -29,26 +28,18 @@ from PySide6.QtWidgets import (
 )
 
 from composer.core.batch import (
-    BatchImportError,
     BatchTable,
     format_cell,
-    is_header_row,
-    parse_block,
-    paste_block,
-    read_rows,
     run_count_label,
-    table_from_csv,
-    table_to_csv,
 )
 from composer.core.draft import MISSING, DraftChange
 from composer.ui.batch_model import PATH, BatchTableModel
+from composer.ui.batch_transfer import BatchTransfer, PasteJob
 from composer.ui.binding import DraftBinding
 from composer.ui.icons import set_icon
 from composer.ui.menu_button import MenuButton
 from composer.ui.problems import Problem
 from composer.ui.theme import set_role
-
-PASTE_SLICE_ROWS = 2000  # rows parsed per event-loop turn when pasting big blocks
 
 
 def _tool(name: str, text: str, tip: str, object_name: str) -> QToolButton:
@@ -81,7 +72,7 @@ class BatchView(QTableView):
         super().keyPressEvent(event)
 
 
-class BatchEditor(QWidget):
+class BatchEditor(BatchTransfer, QWidget):
     """Edits ``batch_input_params``; problem sink for that path."""
 
     message = Signal(str)  # status-bar messages (paste done, import failed, ...)
@@ -111,7 +102,7 @@ class BatchEditor(QWidget):
         self.view.delete_requested.connect(self.delete_selection)
         self._rename_edit: QLineEdit | None = None
         self._fitted_shape: tuple[tuple[str, ...], int] = ((), 0)
-        self._paste_job: _PasteJob | None = None
+        self._paste_job: PasteJob | None = None
         self._dialog: QFileDialog | None = None
 
         # unset state
@@ -359,95 +350,6 @@ class BatchEditor(QWidget):
         if cells:
             self.model.remove_values(cells)
 
-    # --- paste, import, export ---
-
-    def paste_clipboard(self) -> None:
-        """Paste the clipboard's text at the current cell."""
-        self.paste_text(QGuiApplication.clipboard().text())
-
-    def paste_text(self, text: str, row: int | None = None, column: int | None = None) -> None:
-        """Paste a TSV/CSV block; into an empty table, its first row names the columns."""
-        if not text.strip():
-            self.message.emit("Nothing to paste: the clipboard holds no text")
-            return
-        current = self.view.currentIndex()
-        row = row if row is not None else max(0, current.row())
-        column = column if column is not None else max(0, current.column())
-        if not self.model.table.columns:
-            try:
-                table = table_from_csv(text)
-            except BatchImportError as exc:
-                self.message.emit(f"Cannot paste: {exc}")
-                return
-            self.model.write_table(table)
-            self.refresh_state()
-            self.message.emit(f"Pasted {len(table.columns)} columns")
-            return
-        rows = read_rows(text)
-        if rows and is_header_row(rows[0], self.model.table, column):
-            rows = rows[1:]
-        self._paste_job = _PasteJob(self, rows, row, column)
-        self._paste_job.start()
-
-    def _finish_paste(self, block: list[list[Any]], row: int, column: int) -> None:
-        self._paste_job = None
-        table = paste_block(self.model.table, block, row, column)
-        self.model.write_table(table)
-        cells = sum(len(line) for line in block)
-        self.message.emit(f"Pasted {cells:,} cells: {run_count_label(self.binding.draft.body)}")
-
-    @property
-    def pasting(self) -> bool:
-        """True while a large paste is being parsed."""
-        return self._paste_job is not None
-
-    def choose_import(self) -> None:
-        """Pick a CSV file to import (non-modal dialog)."""
-        dialog = QFileDialog(self, "Import a batch table")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilter("CSV or TSV (*.csv *.tsv *.txt);;All files (*)")
-        dialog.fileSelected.connect(lambda name: self.import_csv(Path(name)))
-        self._dialog = dialog
-        dialog.open()
-
-    def import_csv(self, path: Path) -> bool:
-        """Replace the table with a CSV/TSV file's (header row: names); errors as a message."""
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-            table = table_from_csv(text)
-        except (OSError, UnicodeDecodeError) as exc:
-            self.message.emit(f"Cannot import {path.name}: {exc}")
-            return False
-        except BatchImportError as exc:
-            self.message.emit(f"Cannot import {path.name}: {exc}")
-            return False
-        self.model.write_table(table)
-        self.refresh_state()
-        self.message.emit(f"Imported {path.name}: {run_count_label(self.binding.draft.body)}")
-        return True
-
-    def choose_export(self) -> None:
-        """Pick where to export the table as CSV (non-modal dialog)."""
-        dialog = QFileDialog(self, "Export the batch table")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setDefaultSuffix("csv")
-        dialog.setNameFilter("CSV (*.csv)")
-        dialog.fileSelected.connect(lambda name: self.export_csv(Path(name)))
-        self._dialog = dialog
-        dialog.open()
-
-    def export_csv(self, path: Path) -> bool:
-        """Write the table as CSV (atomically)."""
-        from composer.core.atomic import write_text_atomic
-
-        try:
-            write_text_atomic(path, table_to_csv(self.model.table))
-        except OSError as exc:
-            self.message.emit(f"Cannot export to {path}: {exc.strerror or exc}")
-            return False
-        self.message.emit(f"Exported the batch table to {path}")
-        return True
-
     # --- problems ---
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
@@ -470,35 +372,3 @@ def _free_name(names: Sequence[str]) -> str:
     while f"column_{number}" in names:
         number += 1
     return f"column_{number}"
-
-
-class _PasteJob:
-    """Parses pasted rows in slices on timer ticks, then writes the table once."""
-
-    def __init__(self, editor: BatchEditor, rows: list[list[str]], row: int, column: int):
-        self.editor = editor
-        self.rows = rows
-        self.row = row
-        self.column = column
-        self.block: list[list[Any]] = []
-        self.position = 0
-        self.timer = QTimer(editor)
-        self.timer.setInterval(0)
-        self.timer.timeout.connect(self.step)
-
-    def start(self) -> None:
-        if len(self.rows) <= PASTE_SLICE_ROWS:
-            self.block = parse_block(self.rows)
-            self.editor._finish_paste(self.block, self.row, self.column)
-            return
-        self.editor.message.emit(f"Pasting {len(self.rows):,} rows…")
-        self.timer.start()
-
-    def step(self) -> None:
-        end = self.position + PASTE_SLICE_ROWS
-        self.block += parse_block(self.rows[self.position : end])
-        self.position = end
-        if self.position >= len(self.rows):
-            self.timer.stop()
-            self.timer.deleteLater()
-            self.editor._finish_paste(self.block, self.row, self.column)

@@ -143,7 +143,8 @@ class LibraryPanel(QWidget):
                 self.model.appendRow(self._item(entry))
         finally:
             self._loading = False
-        self.empty.setVisible(self.model.rowCount() == 0)
+        # Before the library is read (the first frame) an empty list is not "no presets".
+        self.empty.setVisible(self.library is not None and self.model.rowCount() == 0)
         self._mark_current()
         if select is not None or self.current is not None:
             self.select(select or self.current)

@@ -10,21 +10,19 @@ Public surface for other parts of the app (the runs work wires these):
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QMainWindow,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QToolBar,
     QVBoxLayout,
@@ -42,14 +40,16 @@ from composer.ui.catalogue import Catalogue, CatalogueSource
 from composer.ui.document import Document
 from composer.ui.focus import FormUndoKeys, chain_tab_order, focus_sequence
 from composer.ui.form import RequestForm
-from composer.ui.icons import refresh_icons, set_icon
+from composer.ui.icons import refresh_icons
 from composer.ui.library_panel import LibraryPanel
+from composer.ui.preset_commands import PresetCommands, install_samples_once
 from composer.ui.preview import PreviewPane
 from composer.ui.problems import ProblemMarker, describe
-from composer.ui.prompts import ask_name, ask_unsaved
 from composer.ui.startup import QuickLookError, quick_look
 from composer.ui.targets import TargetChoice, TargetSelector
 from composer.ui.theme import Theme, ThemeManager, set_role
+from composer.ui.window_actions import build_actions
+from composer.ui.window_state import restore_window_state, save_window_state
 
 if TYPE_CHECKING:  # pydantic-backed: imported after the window shows (see complete_startup)
     import asyncio
@@ -71,10 +71,13 @@ class SubmitRequest:
     endpoint: Endpoint
 
 
-class MainWindow(QMainWindow):
+class MainWindow(PresetCommands, QMainWindow):
     """The main window; see the module docstring for what others connect to."""
 
     submit_requested = Signal(object)  # SubmitRequest
+    # Set by window_actions.build_actions.
+    submit_button: QPushButton
+    toolbar: QToolBar
 
     def __init__(
         self,
@@ -109,7 +112,7 @@ class MainWindow(QMainWindow):
         self.prompt: QWidget | None = None  # the open non-modal question, if any
         self.started = False  # the second start-up phase has run
         self._closing = False
-        self._pending_sizes: list[int] | None = None
+        self.pending_sizes: list[int] | None = None
         self._column_cache: ColumnCache | None = None
         self._catalogue_provider: Callable[[TargetChoice], CatalogueSource | None] | None = None
         self._offer_restore = offer_restore
@@ -120,14 +123,14 @@ class MainWindow(QMainWindow):
         self.restore_banner = Banner("restore_banner")
         self._build_layout()
         self.actions_by_name: dict[str, QAction] = {}
-        self._build_actions()
+        build_actions(self)
         self._connect()
         self._undo_keys = FormUndoKeys(self.form)
 
         self._open_later = self._first_content(preset, preset_path, open_path)
         self.form.refresh()
         self._fix_tab_order()
-        self.restore_window_state()
+        restore_window_state(self)
         self.preview.show_unchecked()
         self._on_document_changed()
         self.form.fields[self.binding.kind.key].control.setFocus()
@@ -169,7 +172,7 @@ class MainWindow(QMainWindow):
             from composer.core.library import PresetLibrary
 
             self.library = PresetLibrary()
-        _install_samples_once(self.library)
+        install_samples_once(self.library)
         self.document.library = self.library
         self.library_panel.library = self.library
         if self._open_later is not None:
@@ -225,97 +228,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.validity)
         self.statusBar().setSizeGripEnabled(False)
         self.resize(1360, 860)
-
-    def _action(
-        self,
-        name: str,
-        text: str,
-        slot: Callable[[], object],
-        keys: Iterable[Any] = (),
-        icon_name: str = "",
-    ) -> QAction:
-        action = QAction(text, self)
-        action.setObjectName(name)
-        if icon_name:
-            set_icon(action, icon_name)
-        shortcuts = [QKeySequence(key) for key in keys]
-        if shortcuts:
-            action.setShortcuts(shortcuts)
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            action.setToolTip(f"{text.replace('…', '')} ({shortcuts[0].toString()})")
-        action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
-        self.actions_by_name[name] = action
-        return action
-
-    def _build_actions(self) -> None:
-        std = QKeySequence.StandardKey
-        a = self._action
-        new = a("new", "New request", self.new_request, [std.New], "new")
-        save = a("save", "Save", self.save, [std.Save], "save")
-        save_as = a("save_as", "Save as…", self.save_as, ["Ctrl+Shift+S"])
-        import_ = a("import", "Import presets…", self.library_panel.choose_import, [std.Open])
-        export = a("export", "Export preset…", self.library_panel.choose_export)
-        quit_ = a("quit", "Quit", self.close, [std.Quit])
-        undo = a("undo", "Undo", self.undo, [std.Undo], "undo")
-        redo = a("redo", "Redo", self.redo, ["Ctrl+Shift+Z", std.Redo], "redo")
-        copy_curl = a(
-            "copy_curl", "Copy curl", lambda: self.preview.copy("curl"), ["Ctrl+Shift+C"], "copy"
-        )
-        search = a("find_preset", "Find preset", self._focus_search, [std.Find])
-        submit = a("submit", "Submit", self.submit, ["Ctrl+Return", "Ctrl+Enter"], "submit")
-        set_icon(submit, "submit", "accent_text")
-        for menu_title, items in (
-            ("&File", [new, save, save_as, None, import_, export, None, quit_]),
-            ("&Edit", [undo, redo, None, copy_curl, search]),
-            ("&Request", [submit]),
-        ):
-            menu = self.menuBar().addMenu(menu_title)
-            for item in items:
-                if item is None:
-                    menu.addSeparator()
-                else:
-                    menu.addAction(item)
-        toolbar = QToolBar("Main")
-        toolbar.setObjectName("main_toolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.addAction(new)
-        toolbar.addAction(save)
-        toolbar.addSeparator()
-        target_label = QLabel("Target")
-        target_label.setBuddy(self.targets)
-        target_label.setContentsMargins(6, 0, 2, 0)
-        toolbar.addWidget(target_label)
-        toolbar.addWidget(self.targets)
-        toolbar.addSeparator()
-        toolbar.addAction(undo)
-        toolbar.addAction(redo)
-        toolbar.addAction(copy_curl)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        toolbar.addWidget(spacer)
-        # A push button (not a flat tool button) so the primary action is filled with the accent.
-        submit_button = QPushButton("Submit")
-        set_icon(submit_button, "submit", "accent_text")
-        submit_button.setObjectName("submit")
-        submit_button.setAccessibleName("Submit")
-        submit_button.setMinimumWidth(110)
-        submit_button.clicked.connect(submit.trigger)
-
-        def follow_action() -> None:
-            submit_button.setEnabled(submit.isEnabled())
-            submit_button.setToolTip(submit.toolTip())
-
-        submit.changed.connect(follow_action)
-        set_role(submit_button, "accent")
-        toolbar.addWidget(submit_button)
-        edge = QWidget()
-        edge.setFixedWidth(6)
-        toolbar.addWidget(edge)
-        self.submit_button = submit_button
-        self.addToolBar(toolbar)
-        self.toolbar = toolbar
 
     def _connect(self) -> None:
         self.binding.changed.connect(self.marker.forget_edited)
@@ -456,78 +368,10 @@ class MainWindow(QMainWindow):
         if not self.binding.draft.redo():
             self.show_message("Nothing to redo")
 
-    def _focus_search(self) -> None:
+    def focus_search(self) -> None:
+        """Put the cursor in the presets search field (Ctrl+F)."""
         self.library_panel.search.setFocus()
         self.library_panel.search.selectAll()
-
-    def confirm_discard(self, action: str, then: Callable[[], None]) -> None:
-        """Run ``then`` now if nothing is unsaved, else after the user saved or discarded."""
-        if not self.document.dirty:
-            then()
-            return
-
-        def answered(choice: str) -> None:
-            self.prompt = None
-            if choice == "discard":
-                then()
-            elif choice == "save":
-                self.save(after=then)
-
-        self.prompt = ask_unsaved(self, self.document.title, action, answered)
-
-    def new_request(self) -> None:
-        """Start an empty request (asks about unsaved changes first)."""
-        self.confirm_discard("starting a new request", self._new_now)
-
-    def _new_now(self) -> None:
-        self.document.new(self.binding.kind)
-        self.form.refresh()
-        self.marker.clear_server_errors()
-
-    def open_preset(self, path: Path) -> None:
-        """Open a preset file (asks about unsaved changes first)."""
-
-        def go() -> None:
-            if self.document.open_path(path):
-                self.targets.select(self.document.target)
-                self.form.refresh()
-                self.marker.clear_server_errors()
-            else:
-                self.library_panel.set_current(self.document.path, self.document.dirty)
-
-        self.confirm_discard(f"opening {path.stem}", go)
-        if self.prompt is not None:  # asked: show the open preset as selected until answered
-            self.library_panel.set_current(self.document.path, self.document.dirty)
-
-    def save(self, after: Callable[[], None] | None = None) -> None:
-        """Save to the preset's file, or ask for a name first (a new request)."""
-        self.binding.settle_now()
-        self.document.target = self.targets.key
-        if self.document.path is not None:
-            if self.document.save() and after is not None:
-                after()
-            return
-        self.save_as(after)
-
-    def save_as(self, after: Callable[[], None] | None = None) -> None:
-        """Ask for a name and save as a new preset."""
-        problem = self.document.problems_before_saving()
-        if problem:
-            self.show_message(problem)
-            return
-
-        def named(name: str | None) -> None:
-            self.prompt = None
-            if name is None:
-                return
-            self.document.target = self.targets.key
-            if self.document.save_as(name) is not None:
-                self.library_panel.refresh(select=self.document.path)
-                if after is not None:
-                    after()
-
-        suggestion = self.document.name or _suggest_name(self.binding.draft.body, self.binding.kind)
-        self.prompt = ask_name(self, "Save preset", suggestion, named)
 
     # --- catalogue ---
 
@@ -566,78 +410,15 @@ class MainWindow(QMainWindow):
             return None
         return asyncio.ensure_future(self.load_catalogue(source))
 
-    # --- crash restore ---
-
-    def offer_restore(self) -> bool:
-        """Offer the newest draft a crashed session left behind; True when one is offered."""
-        orphans = self.document.store.orphans()
-        if not orphans:
-            return False
-        newest = orphans[0]
-        others = orphans[1:]
-
-        def restore() -> None:
-            for other in others:
-                self.document.store.remove(other)
-            self.document.restore(newest)
-            self.targets.select(self.document.target)
-            self.form.refresh()
-            self.show_message(f"Restored {Document.describe_saved(newest)}: save it to keep it")
-
-        def discard() -> None:
-            for orphan in orphans:
-                self.document.store.remove(orphan)
-
-        self.restore_banner.show_message(
-            f"composer did not close cleanly. Restore your unsaved request "
-            f"{Document.describe_saved(newest)}?",
-            [("Restore", restore), ("Discard", discard)],
-            level="warning",
-        )
-        return True
-
-    # --- window state ---
-
-    def restore_window_state(self) -> None:
-        """Geometry, toolbar/dock state, splitter sizes and target from the settings file."""
-        settings = self.settings
-        geometry = settings.get_bytes("window.geometry")
-        if geometry:
-            self.restoreGeometry(QByteArray(geometry))
-        state = settings.get_bytes("window.state")
-        if state:
-            self.restoreState(QByteArray(state))
-        sizes = settings.get_int_list("window.splitter")
-        if sizes and len(sizes) == 3 and all(size >= 0 for size in sizes):
-            # Applied once the window has its real size (see showEvent): before that the
-            # splitter would squeeze them into its initial, minimal width.
-            self._pending_sizes = sizes
-            self.splitter.setSizes(sizes)
-        target = settings.get_str("target")
-        if target and not self.document.target:
-            self.targets.select(target)
-
-    def save_window_state(self) -> None:
-        """Write window state to the settings file (a failure is only reported)."""
-        settings = self.settings
-        settings.set_bytes("window.geometry", bytes(self.saveGeometry().data()))
-        settings.set_bytes("window.state", bytes(self.saveState().data()))
-        settings.set("window.splitter", self.splitter.sizes())
-        settings.set("target", self.targets.key)
-        path = self.document.path
-        settings.set("last_preset", str(path) if path else None)
-        with contextlib.suppress(OSError):
-            settings.save()
-
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._pending_sizes:
-            sizes, self._pending_sizes = self._pending_sizes, None
+        if self.pending_sizes:
+            sizes, self.pending_sizes = self.pending_sizes, None
             self.splitter.setSizes(sizes)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closing or not self.document.dirty:
-            self.save_window_state()
+            save_window_state(self)
             self.document.close_clean()
             event.accept()
             return
@@ -648,26 +429,3 @@ class MainWindow(QMainWindow):
             self.close()
 
         self.confirm_discard("closing", close_now)
-
-
-def _install_samples_once(library: PresetLibrary) -> None:
-    """On the very first start, fill the new library with the sample presets."""
-    if library.folder.exists():
-        return
-    from composer.core.presets import parse_preset
-    from composer.resources import sample_preset_names, sample_preset_text
-
-    for name in sample_preset_names():
-        with contextlib.suppress(Exception):  # a broken sample must never stop the app
-            library.save(parse_preset(sample_preset_text(name)))
-
-
-def _suggest_name(body: dict[str, Any], kind: RequestKind) -> str:
-    target = body.get(kind.key)
-    prompt = (
-        (body.get("inputs") or {}).get("prompt") if isinstance(body.get("inputs"), dict) else None
-    )
-    parts = [str(target)] if target else [kind.label]
-    if isinstance(prompt, str) and prompt.strip():
-        parts.append(prompt.strip()[:40])
-    return ": ".join(parts)
