@@ -129,7 +129,6 @@ class MainWindow(PresetCommands, QMainWindow):
 
         self._open_later = self._first_content(preset, preset_path, open_path)
         self.form.refresh()
-        self._fix_tab_order()
         restore_window_state(self)
         self.preview.show_unchecked()
         self._on_document_changed()
@@ -182,6 +181,7 @@ class MainWindow(PresetCommands, QMainWindow):
                 self.document.keep_unchecked(self._open_later)
             self.form.refresh()
         self.library_panel.refresh()
+        self._fix_tab_order()
         self._on_document_changed()
         if self._offer_restore:
             self.offer_restore()

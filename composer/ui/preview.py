@@ -15,11 +15,13 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QTabWidget,
+    QStackedWidget,
+    QTabBar,
     QTextEdit,
     QVBoxLayout,
     QWidget,
@@ -107,29 +109,32 @@ class PreviewPane(QWidget):
         self._parse_timer.setInterval(PARSE_DELAY_MS)
         self._parse_timer.timeout.connect(self.apply_text)
 
-        self.tabs = QTabWidget()
+        # One tab bar over two views: the JSON editor, and one read-only view that shows the
+        # snippet of the chosen language (fewer widgets to build at start-up than one each).
+        self.tabs = QTabBar()
         self.tabs.setObjectName("preview_tabs")
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.editor, "JSON")
-        self.snippets: dict[str, QPlainTextEdit] = {}
+        self.tabs.setExpanding(False)
+        self.tabs.setDrawBase(False)
+        self.tabs.addTab("JSON")
         for language in SNIPPET_LANGUAGES:
-            view = QPlainTextEdit()
-            view.setObjectName(f"snippet_{language}")
-            view.setAccessibleName(f"{SNIPPET_TITLES[language]} snippet")
-            view.setReadOnly(True)
-            view.setFont(code_font())
-            set_role(view, "code")
-            view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-            self.snippets[language] = view
-            self.tabs.addTab(view, SNIPPET_TITLES[language])
+            self.tabs.addTab(SNIPPET_TITLES[language])
+        self.snippet_view = QPlainTextEdit()
+        self.snippet_view.setObjectName("snippet")
+        self.snippet_view.setReadOnly(True)
+        self.snippet_view.setFont(code_font())
+        set_role(self.snippet_view, "code")
+        self.snippet_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.snippets = {language: self.snippet_view for language in SNIPPET_LANGUAGES}
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.editor)
+        self.pages.addWidget(self.snippet_view)
         self.copy_button = QPushButton("Copy")
         set_icon(self.copy_button, "copy")
         self.copy_button.setObjectName("copy_current")
         self.copy_button.setFlat(True)
         self.copy_button.clicked.connect(lambda: self.copy(self.current_language))
-        self.tabs.setCornerWidget(self.copy_button, Qt.Corner.TopRightCorner)
         self.tabs.currentChanged.connect(lambda _index: self._on_tab())
-        self._on_tab()
 
         top = QVBoxLayout()
         top.setContentsMargins(10, 8, 10, 6)
@@ -145,7 +150,17 @@ class PreviewPane(QWidget):
         status_line.addWidget(self.status, 1)
         status_line.addWidget(self.revert)
         layout.addLayout(status_line)
-        layout.addWidget(self.tabs, 1)
+        tab_line = QHBoxLayout()
+        tab_line.setContentsMargins(6, 0, 6, 0)
+        tab_line.addWidget(self.tabs)
+        tab_line.addStretch(1)
+        tab_line.addWidget(self.copy_button)
+        layout.addLayout(tab_line)
+        separator = QFrame()
+        set_role(separator, "separator")
+        layout.addWidget(separator)
+        layout.addWidget(self.pages, 1)
+        self._on_tab()
 
     @property
     def current_language(self) -> str:
@@ -158,6 +173,8 @@ class PreviewPane(QWidget):
         title = "JSON body" if language == "json" else f"{SNIPPET_TITLES[language]} snippet"
         self.copy_button.setToolTip(f"Copy the {title} to the clipboard")
         self.copy_button.setAccessibleName(f"Copy the {title}")
+        self.pages.setCurrentIndex(0 if language == "json" else 1)
+        self.snippet_view.setAccessibleName(title)
         self.render_snippet()
 
     # --- from the draft ---
