@@ -205,10 +205,12 @@ class InputsEditor(QWidget):
         type_widget: QWidget
         if spec is not None:
             name_widget = QLabel(name)
+            name_widget.setContentsMargins(0, 4, 0, 0)  # on the line of the value's text
             name_widget.setToolTip(spec.description or spec.label)
             if spec.label != name:
                 name_widget.setToolTip(f"{spec.label}\n{spec.description or ''}".strip())
             type_widget = QLabel()
+            type_widget.setContentsMargins(0, 4, 0, 0)
             set_role(type_widget, "muted")
         else:
             name_edit = QLineEdit(name)
@@ -352,10 +354,16 @@ class InputsEditor(QWidget):
         self._problems = by_name
         for name, row in self.rows.items():
             row.editor.show_problems(by_name.get(name, []))
-        unplaced = [
-            p.text for name, items in by_name.items() if name not in self.rows for p in items
+        # Row problems are marked on the row and listed here too, so they can be read without
+        # hovering (and by screen readers).
+        rows = [
+            p.text if p.text.startswith(name) else f"{name}: {p.text}"
+            for name, items in by_name.items()
+            for p in items
         ]
-        self._problem_message = "\n".join(general + unplaced)
+        self._problem_message = "\n".join(general + rows)
+        error = self._shape_message or any(p.level == "error" for p in problems)
+        set_role(self.message, "error" if error else "warning")
         self._show_message()
 
     def _show_message(self) -> None:
