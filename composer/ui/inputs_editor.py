@@ -84,10 +84,12 @@ class InputsEditor(QWidget):
         self._grid.setVerticalSpacing(6)
         self._grid.setColumnStretch(2, 1)
         self._grid.setColumnMinimumWidth(0, 120)
+        self._headers: list[QLabel] = []
         for column, title in enumerate(("Name", "Type", "Value")):
             header = QLabel(title)
             set_role(header, "hint")
             self._grid.addWidget(header, 0, column)
+            self._headers.append(header)
         self.empty = QLabel("No inputs: the run uses the workflow's defaults.")
         set_role(self.empty, "muted")
         self.message = QLabel()
@@ -145,6 +147,8 @@ class InputsEditor(QWidget):
                 row.dice.setEnabled(True)
         self.add_button.setEnabled(inputs is MISSING or isinstance(inputs, dict))
         self.empty.setVisible(not self.rows)
+        for header in self._headers:
+            header.setVisible(bool(self.rows))
         shape_ok = inputs is MISSING or isinstance(inputs, dict)
         self._shape_message = "" if shape_ok else "inputs must be an object of name: value pairs"
         self._show_message()
