@@ -1,51 +1,141 @@
-"""The GUI entry point: a QApplication driven by a qasync loop (asyncio inside Qt's loop)."""
+"""The GUI entry point: a QApplication driven by a qasync loop (asyncio inside Qt's loop).
+
+Start-up is kept lean: nothing here imports Qt, pydantic or asyncio at module level; the window
+shows first (with a quick, unvalidated read of the preset) and loads the rest right after.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import json
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from composer import __version__
-from composer.core.presets import PresetError, load_preset, parse_preset
-from composer.resources import sample_preset_text
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from composer.core.presets import Preset
+    from composer.ui.catalogue import CatalogueSource
+    from composer.ui.main_window import MainWindow
 
 
-def run_gui(preset: Path | None = None, screenshot: Path | None = None) -> int:
-    """Open the composer window; with ``screenshot``, render it to a PNG and exit."""
-    import qasync
-    from PySide6.QtWidgets import QApplication, QMainWindow, QPlainTextEdit
+def _application() -> QApplication:
+    from PySide6.QtWidgets import QApplication
+
+    from composer.ui.theme import install_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("composer")
+    app.setApplicationDisplayName("composer")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("composer")
+    install_theme(app)
+    return app
+
+
+def build_window(open_path: Path | None = None, *, deferred: bool = True) -> MainWindow:
+    """The main window showing ``open_path`` (else the last preset, else a new request)."""
+    from composer.ui.main_window import MainWindow
+
+    return MainWindow(open_path=open_path, deferred=deferred)
+
+
+def run_gui(
+    preset: Path | None = None,
+    screenshot: Path | None = None,
+    catalogue: CatalogueSource | None = None,
+) -> int:
+    """Open the composer window; with ``screenshot``, render it to a PNG and exit."""
+    if screenshot is not None:
+        return _screenshot(preset, screenshot)
+    if preset is not None:
+        from composer.ui.startup import QuickLookError, quick_look
+
+        try:  # what can be seen without the request models: reported before any window
+            quick_look(preset)
+        except QuickLookError as exc:
+            print(f"composer: {exc}", file=sys.stderr)
+            return 2
+    app = _application()
+    window = build_window(preset)
+    window.show()
+    app.processEvents()  # on screen now; the request models, asyncio and qasync load after this
+    window.complete_startup()
+
+    import asyncio
+
+    import qasync
+
+    asyncio.run(main(app, window, catalogue), loop_factory=qasync.QEventLoop)
+    return 0
+
+
+async def main(app: QApplication, window: MainWindow, source: CatalogueSource | None) -> None:
+    """Load the catalogue and wait until the last window closes."""
+    import asyncio
+
+    from composer.ui.catalogue import StaticCatalogue
+
+    closed = asyncio.Event()
+    app.setQuitOnLastWindowClosed(False)
+    app.lastWindowClosed.connect(closed.set)
+    if not window.isVisible():
+        closed.set()
+    # Until the async client serves GET /models per target, every target offers the model
+    # ids of the contract; the client's source plugs in here.
+    fixed = source or StaticCatalogue.known_models()
+    window.set_catalogue_provider(lambda _target: fixed)
+    await closed.wait()
+    for task in asyncio.all_tasks():
+        if task is not asyncio.current_task():
+            task.cancel()
+
+
+def _load(path: Path | None) -> tuple[Preset | None, Path | None] | None:
+    """The preset to show and its library file (None when it lives elsewhere); None on error."""
+    if path is None:
+        return None, None
+    from composer.core.library import PresetLibrary
+    from composer.core.presets import PresetError, load_preset
+
     try:
-        loaded = (
-            load_preset(preset, allow_bare=True)
-            if preset
-            else parse_preset(sample_preset_text("seed-example.json"))
-        )
+        preset = load_preset(path, allow_bare=True)
     except PresetError as exc:
         print(f"composer: {exc}", file=sys.stderr)
+        return None
+    in_library = path.resolve().parent == PresetLibrary().folder.resolve()
+    return preset, path if in_library else None
+
+
+def _screenshot(preset_file: Path | None, path: Path) -> int:
+    """Render the window with a preset to a PNG (no event loop, no catalogue fetch)."""
+    loaded = _load(preset_file)
+    if loaded is None:
         return 2
-    window = QMainWindow()
-    window.setWindowTitle(f"composer: {loaded.name}")
-    editor = QPlainTextEdit(json.dumps(loaded.request, indent=2))
-    editor.setReadOnly(True)
-    window.setCentralWidget(editor)
-    window.resize(900, 640)
+    app = _application()
+    from composer.core.autosave import DraftStore
+    from composer.core.settings import Settings
+    from composer.ui.main_window import MainWindow
+
+    # A screenshot must not read or change the user's session: fresh settings, no restore offer.
+    window = MainWindow(
+        store=DraftStore(pid=-1),
+        settings=Settings(Path(os.devnull)),
+        preset=loaded[0],
+        preset_path=loaded[1],
+        offer_restore=False,
+    )
     window.show()
-    if screenshot:
+    for _ in range(3):
         app.processEvents()
-        return 0 if window.grab().save(str(screenshot)) else 1
-
-    async def main() -> None:
-        closed = asyncio.Event()
-        app.setQuitOnLastWindowClosed(False)
-        app.lastWindowClosed.connect(closed.set)
-        await closed.wait()
-
-    asyncio.run(main(), loop_factory=qasync.QEventLoop)
+    saved = window.grab().save(str(path))
+    window.document.close_clean()
+    window.deleteLater()
+    app.processEvents()
+    if not saved:
+        print(f"composer: cannot write the screenshot to {path}", file=sys.stderr)
+        return 1
     return 0

@@ -192,3 +192,57 @@ def table_to_csv(table: BatchTable, delimiter: str = ",") -> str:
             format_cell(values[row]) if row < len(values) else "" for _, values in table.columns
         )
     return buffer.getvalue()
+
+
+# --- pasting blocks of cells (the window's batch table) ---
+
+
+class _EmptyCell:
+    def __repr__(self) -> str:
+        return "EMPTY_CELL"
+
+
+EMPTY_CELL: Any = _EmptyCell()  # a pasted cell with no text: skipped, never a value
+
+
+def parse_block(rows: Sequence[Sequence[str]]) -> list[list[Any]]:
+    """Cell texts to values (:func:`parse_cell`); blank cells become :data:`EMPTY_CELL`."""
+    return [[parse_cell(text) if text.strip() else EMPTY_CELL for text in row] for row in rows]
+
+
+def is_header_row(texts: Sequence[str], table: BatchTable, column: int) -> bool:
+    """True when pasted texts repeat the names of the columns they land on (a copied header)."""
+    names = table.names[column : column + len(texts)]
+    return bool(texts) and [text.strip() for text in texts] == names
+
+
+def paste_block(
+    table: BatchTable, block: Sequence[Sequence[Any]], row: int, column: int
+) -> BatchTable:
+    """A new table with ``block`` (rows of parsed values) written from cell (row, column).
+
+    Columns are lists, so there are no holes: values land from ``row`` on, or right after a
+    column's last value when the column is shorter; blank cells are skipped. Columns past the
+    right edge are added as ``column_N``.
+    """
+    columns = [(name, list(values)) for name, values in table.columns]
+    width = max((len(line) for line in block), default=0)
+    taken = {name for name, _ in columns}
+    while len(columns) < column + width:
+        number = len(columns) + 1
+        while f"column_{number}" in taken:
+            number += 1
+        taken.add(f"column_{number}")
+        columns.append((f"column_{number}", []))
+    for offset in range(width):
+        values = columns[column + offset][1]
+        position = min(row, len(values))
+        for line in block:
+            if offset >= len(line) or line[offset] is EMPTY_CELL:
+                continue
+            if position < len(values):
+                values[position] = line[offset]
+            else:
+                values.append(line[offset])
+            position += 1
+    return BatchTable(columns)

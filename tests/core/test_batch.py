@@ -124,3 +124,20 @@ def test_spreadsheet_paste_with_ragged_columns() -> None:
 def test_bad_csv_says_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(BatchImportError, match=message):
         table_from_csv(text)
+
+
+def test_paste_block_overwrites_appends_and_adds_columns() -> None:
+    from composer.core.batch import EMPTY_CELL, is_header_row, parse_block, paste_block
+
+    table = BatchTable([("seed", [1, 2]), ("prompt", ["fox"])])
+    block = parse_block([["7", "owl", "x"], ["8", "", "y"], ["9", "koi", ""]])
+    assert block[1][1] is EMPTY_CELL and block[0][0] == 7
+    pasted = paste_block(table, block, 1, 0)
+    assert pasted.to_params() == {
+        "seed": [1, 7, 8, 9],
+        "prompt": ["fox", "owl", "koi"],  # the blank cell is skipped: no hole
+        "column_3": ["x", "y"],
+    }
+    assert table.to_params() == {"seed": [1, 2], "prompt": ["fox"]}  # the input is untouched
+    assert is_header_row(["seed", " prompt"], table, 0)
+    assert not is_header_row(["prompt"], table, 0)

@@ -1,0 +1,91 @@
+"""Start-up: the quick look at a preset, bad presets on the command line, a lean first frame."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from composer.app import run_gui
+from composer.core.wire import RequestKind
+from composer.ui.main_window import MainWindow
+from composer.ui.startup import QuickLookError, quick_look
+from tests.ui.conftest import WindowFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "composer" / "resources" / "presets" / "seed-example.json"
+
+
+def test_quick_look_reads_presets_and_bare_bodies(tmp_path: Path) -> None:
+    look = quick_look(SEED)
+    assert look.kind is RequestKind.MODEL and look.request["model_id"] == "<id>"
+    assert look.name.startswith("Seed example")
+    bare = tmp_path / "body.json"
+    bare.write_text('{"deploymentId": "x"}', encoding="utf-8")
+    assert quick_look(bare).kind is RequestKind.DEPLOYMENT and quick_look(bare).name == "body"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{oops", "not valid JSON: Expecting property name enclosed in double quotes at line 1"),
+        ("[]", "not a composer preset: the file holds no JSON object"),
+        ('{"a": 1}', 'not a composer preset: "format" is missing'),
+        ('{"format": "composer.preset", "version": 7, "request": {}}', "written by a newer"),
+        ('{"format": "composer.preset", "version": 1, "request": 3}', '"request" must be'),
+    ],
+)
+def test_quick_look_refuses_what_cannot_open(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(QuickLookError, match=message.replace("(", r"\(")):
+        quick_look(path)
+
+
+def test_a_bad_preset_on_the_command_line_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "new.json"
+    path.write_text(json.dumps({"format": "composer.preset", "version": 2, "request": {}}))
+    assert run_gui(path) == 2
+    assert "written by a newer composer" in capsys.readouterr().err
+    assert run_gui(tmp_path / "missing.json") == 2
+
+
+def test_a_preset_with_invalid_fields_opens_with_its_problems_marked(
+    make_window: WindowFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad-fields.json"
+    preset = {"format": "composer.preset", "version": 1, "name": "Bad", "kind": "model",
+              "request": {"model_id": "m", "execution_mode": "fast"}}  # fmt: skip
+    path.write_text(json.dumps(preset), encoding="utf-8")
+    window: MainWindow = make_window(open_path=path, deferred=True)
+    assert not window.started and window.binding.draft.body["execution_mode"] == "fast"
+    window.complete_startup()
+    assert "invalid field at request.execution_mode" in window.statusBar().currentMessage()
+    assert window.binding.draft.body == preset["request"]  # kept, to be fixed and saved
+    assert window.document.dirty
+    assert window.form.fields["execution_mode"].control.property("problem") == "error"
+
+
+def test_the_first_frame_does_not_load_pydantic_or_asyncio(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from composer.app import _application, build_window\n"
+        "app = _application()\n"
+        f"window = build_window(Path({str(SEED)!r}))\n"
+        "window.show()\n"
+        "app.processEvents()\n"
+        "print(sorted(m for m in ('pydantic', 'asyncio', 'qasync', 'httpx') if m in sys.modules))\n"
+        "print(window.findChild(__import__('PySide6.QtWidgets').QtWidgets.QLineEdit, 'model_id')"
+        ".text())\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", COMPOSER_HOME=str(tmp_path / "home"))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env=env, timeout=60, check=True)  # fmt: skip
+    assert result.stdout.splitlines() == ["[]", "<id>"]
