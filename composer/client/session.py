@@ -205,6 +205,11 @@ class Session:
         return self._by_run.get(run_id)
 
     @property
+    def closed(self) -> bool:
+        """True once :meth:`aclose` was called (nothing more can be sent)."""
+        return self._closed
+
+    @property
     def done(self) -> bool:
         """True when no run of this session is still followed."""
         return not self._following or self.group.done
