@@ -328,7 +328,6 @@ class RunsController(QObject):
             task.cancel()
         for session in list(self.sessions.values()):
             await session.aclose()
-        self.model.flush()
         self.notifier.close()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.webhooks.stop)

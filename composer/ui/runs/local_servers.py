@@ -40,6 +40,14 @@ class BuiltinSandbox:
         self.sandbox: Sandbox | None = None
         self.url: str | None = None
         self._starting: asyncio.Future[str] | None = None
+        self._owned = True
+
+    @classmethod
+    def running_at(cls, sandbox: Sandbox) -> BuiltinSandbox:
+        """Use a sandbox started elsewhere (tests); :meth:`stop` leaves it running."""
+        builtin = cls(token=sandbox.token or SANDBOX_API_KEY)
+        builtin.sandbox, builtin.url, builtin._owned = sandbox, sandbox.base_url, False
+        return builtin
 
     @property
     def running(self) -> bool:
@@ -72,7 +80,7 @@ class BuiltinSandbox:
     def stop(self) -> None:
         """Stop it (idempotent); its runs end with it."""
         sandbox, self.sandbox, self.url = self.sandbox, None, None
-        if sandbox is not None:
+        if sandbox is not None and self._owned:
             sandbox.stop()
 
 

@@ -59,6 +59,17 @@ class RunSelection:
     """For a run of a batch: its combination index."""
 
     @property
+    def run_id(self) -> str | None:
+        """The selected run's id, once known (None for a batch or nothing)."""
+        if self.state is not None:
+            return self.state.run_id
+        if self.submission is None or self.batch is not None:
+            return None
+        position = self.index or 0
+        run_ids = self.submission.run_ids
+        return run_ids[position] if position < len(run_ids) else None
+
+    @property
     def empty(self) -> bool:
         """True when nothing is selected."""
         return self.submission is None

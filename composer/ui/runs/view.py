@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -64,6 +64,19 @@ _WIDTHS = {
 }
 
 
+class RunsTree(QTreeView):
+    """The tree; Ctrl+C copies the selected run id (not the cell's text, as Qt would)."""
+
+    copy_requested = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class RunsView(QWidget):
     """The runs panel (see the module docstring)."""
 
@@ -77,7 +90,7 @@ class RunsView(QWidget):
         super().__init__(parent)
         self.setObjectName("runs_view")
         self.model = model or RunsModel(self)
-        self.tree = QTreeView()
+        self.tree = RunsTree()
         self.tree.setObjectName("runs_tree")
         self.tree.setAccessibleName("Runs")
         self.tree.setModel(self.model)
@@ -141,11 +154,7 @@ class RunsView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
 
-        self._copy = QAction("Copy run id", self)
-        self._copy.setShortcut(QKeySequence.StandardKey.Copy)
-        self._copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self._copy.triggered.connect(self.copy_selected)
-        self.tree.addAction(self._copy)
+        self.tree.copy_requested.connect(self.copy_selected)
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.tree.selectionModel().selectionChanged.connect(self._on_selection)
         self.model.rowsInserted.connect(self._on_rows_inserted)
@@ -297,7 +306,7 @@ class RunsView(QWidget):
     def _selected_id(selection: RunSelection) -> str | None:
         if selection.batch is not None:
             return selection.submission.batch_id if selection.submission else None
-        return selection.state.run_id if selection.state is not None else None
+        return selection.run_id
 
     # --- actions ---
 
