@@ -58,8 +58,9 @@ class Runs:
         with self.qtbot.waitSignal(self.window.submit_requested, timeout=2000):
             self.window.submit_button.click()
         self.qtbot.waitUntil(
-            lambda: len(self.model.submissions()) > before
-            and not self.model.submissions()[0].sending,
+            lambda: (
+                len(self.model.submissions()) > before and not self.model.submissions()[0].sending
+            ),
             timeout=5000,
         )
         return self.model.submissions()[0]
