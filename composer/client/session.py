@@ -367,6 +367,8 @@ class Session:
 
     def feed_webhook(self, payload: object) -> RunState | None:
         """Merge a webhook delivery's JSON (from the webhook lab or a local endpoint)."""
+        if self._closed:
+            return None
         return self.group.feed_webhook(payload)
 
     def feed_webhook_threadsafe(self, payload: object) -> None:

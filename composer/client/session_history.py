@@ -57,6 +57,7 @@ class HistoryRecorder:
         self._pending: set[asyncio.Future[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     # --- what the session reports ---
 
@@ -152,9 +153,12 @@ class HistoryRecorder:
     async def aclose(self) -> None:
         """Finish every write, then stop the worker thread (the store stays open)."""
         await self.flush()
+        self._closed = True
         self._executor.shutdown(wait=False)
 
     def _submit(self, write: Callable[[], None]) -> None:
+        if self._closed:
+            return  # news after the end (a late webhook): the session no longer records
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
         future = self._loop.run_in_executor(self._executor, self._guarded, write)
