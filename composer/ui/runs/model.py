@@ -110,6 +110,7 @@ class RunsModel(QAbstractItemModel):
         self._ended: dict[str, float] = {}  # run id -> monotonic time its end was seen
         self._pending: dict[str, tuple[Submission, RunState]] = {}
         self._pending_groups: set[int] = set()
+        self._flush_scheduled = False
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(COALESCE_MS)
@@ -136,12 +137,15 @@ class RunsModel(QAbstractItemModel):
         self._schedule()
 
     def _schedule(self) -> None:
-        if not self._flush_timer.isActive():
+        # A Python flag, not QTimer.isActive(): this runs for every update of every run.
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
             self._flush_timer.start()
 
     def flush(self) -> None:
         """Apply every pending change now (the timer does it; tests may call it)."""
         self._flush_timer.stop()
+        self._flush_scheduled = False
         pending, self._pending = self._pending, {}
         touched, self._pending_groups = self._pending_groups, set()
         now = time.monotonic()
