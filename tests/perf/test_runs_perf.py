@@ -1,13 +1,14 @@
 """Runs panel benchmark (run with ``./dev bench tests/perf/test_runs_perf.py``).
 
-A 200-run model batch is sent from the window to the built-in sandbox and followed to the end as the app
-does it: run ids learnt from webhook deliveries (a local endpoint, deliveries queued to the UI
-thread), every run polled with the client's default schedule, each change recorded in the
-history and shown in the runs panel. Meanwhile a Qt timer probe measures how late its ticks
-fire: the longest stall of the window's event loop must stay under 50 ms. Baseline measured in
-the same run: the same probe on the idle window; when that alone stalls over 25 ms, other
-programs hold the CPUs and the test reports its figures and skips rather than judge. Memory: the process's resident
-size after a first and a second batch (the second must not add much: bounded).
+A 200-run model batch is sent from the window to the built-in sandbox (its own process) and
+followed to the end as the app does it: run ids learnt from webhook deliveries (a local
+endpoint, deliveries handed to the UI thread), every run polled with the client's default
+schedule, each change recorded in the history and shown in the runs panel. Meanwhile a Qt timer
+probe measures how late its ticks fire: the longest stall of the window's event loop must stay
+under 50 ms. Baseline measured in the same run: the same probe on the idle window; when that
+alone stalls over 25 ms, other programs hold the CPUs and the test prints its figures and skips
+rather than judge. Memory: the process's resident size after a first and a second batch (the
+second must not add much: bounded).
 """
 
 from __future__ import annotations
