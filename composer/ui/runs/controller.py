@@ -96,6 +96,7 @@ class RunsController(QObject):
         self.view.refresh_requested.connect(self.refresh)
         self.view.message.connect(window.show_message)
         self.refresh_targets()
+        self._restore_target()
         with contextlib.suppress(RuntimeError):  # no loop (a test without one): no warm-up
             asyncio.get_running_loop().run_in_executor(None, shared_ssl_context)
         if self.sandbox.url:
@@ -109,6 +110,15 @@ class RunsController(QObject):
             self.window.targets.set_profiles(self.profiles.profiles())
         except ProfileError as exc:
             self.window.show_message(str(exc))
+
+    def _restore_target(self) -> None:
+        """Choose the target the open preset names, else the last session's (a custom target
+        was not in the selector when the window restored its state)."""
+        targets = self.window.targets
+        for wanted in (self.window.document.target, self.window.settings.get_str("target")):
+            if wanted and targets.find_target(wanted) >= 0:
+                targets.select(wanted)
+                return
 
     def profile_for(self, key: str) -> Profile:
         """The profile a target key names (raises :class:`ProfileError`)."""
