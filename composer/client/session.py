@@ -164,12 +164,16 @@ class Session:
         notes: list[str] = []
         sent = wire
         if self.local_webhook is not None and needs_local_webhook(wire, kind, self.api.base_url):
-            url = await self.local_webhook()
-            sent = {**wire, "webhook": url}
-            notes.append(
-                f"Added webhook {url}: the API names the runs of a model batch only in their "
-                f"webhook events"
-            )
+            try:
+                url = await self.local_webhook()
+            except Exception as exc:  # the endpoint could not start: send anyway, say so
+                notes.append(f"No local webhook endpoint ({exc}): the batch's runs stay unknown")
+            else:
+                sent = {**wire, "webhook": url}
+                notes.append(
+                    f"Added webhook {url}: the API names the runs of a model batch only in "
+                    f"their webhook events"
+                )
         combinations = tuple(expand_runs(sent))
         submission = Submission(
             number=next_number(),

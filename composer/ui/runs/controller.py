@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,9 @@ if TYPE_CHECKING:
     from composer.ui.catalogue import CatalogueSource
     from composer.ui.main_window import MainWindow, SubmitRequest
     from composer.ui.targets_dialog import TargetsDialog
+
+
+logger = logging.getLogger(__name__)
 
 
 class RunsController(QObject):
@@ -343,8 +347,17 @@ class RunsController(QObject):
     def _spawn[T](self, coro: Any) -> asyncio.Task[T]:
         task: asyncio.Task[T] = asyncio.ensure_future(coro)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._finished)
         return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        """A background action ended; a bug in it is said in the window, not only logged."""
+        self.tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        logger.error("a runs action failed", exc_info=exc)
+        self.window.show_message(f"That did not work ({type(exc).__name__}: {exc})")
 
     async def aclose(self) -> None:
         """Stop following (the runs go on), finish history writes, stop the local servers."""
