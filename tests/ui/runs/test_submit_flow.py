@@ -70,7 +70,7 @@ def test_a_3x3_batch_shows_nine_labelled_rows_that_all_finish(runs: Runs) -> Non
 
 
 def test_cancel_a_running_run_from_the_panel(runs: Runs, qtbot: QtBot) -> None:
-    runs.sandbox.config.speed = 1  # a run of several seconds
+    runs.sandbox.config.speed = 3  # a run of a few seconds
     runs.open_sample("deployment-run.json")
     submission = runs.submit()
     view = runs.window.runs_view
