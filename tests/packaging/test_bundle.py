@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ pytestmark = [pytest.mark.packaging, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The built bundle, copied away from the build tree (the 'done when' of the issue)."""
     started = time.monotonic()
     subprocess.run([str(ROOT / "packaging" / "build.sh")], check=True, timeout=900)
@@ -34,7 +33,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     shutil.copytree(built, copy, symlinks=True)
     size = sum(f.stat().st_size for f in copy.rglob("*") if f.is_file() and not f.is_symlink())
     print(f"\nbundle built in {time.monotonic() - started:.0f} s, {size / 1e6:.0f} MB")
-    yield copy / "composer"
+    return copy / "composer"
 
 
 def run(binary: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
