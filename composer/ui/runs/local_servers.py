@@ -60,6 +60,8 @@ class BuiltinSandbox:
 
     It runs in a process of its own: hundreds of simulated runs and their webhooks then use the
     machine's other cores instead of competing with the window for Python's interpreter lock.
+    In a bundled app (PyInstaller), whose executable cannot run a Python script, it runs on a
+    thread of the app instead.
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class BuiltinSandbox:
         self.token = token
         self.concurrency = concurrency
         self.sandbox: Sandbox | None = None  # an in-process sandbox given by running_at()
+        self._own: Sandbox | None = None  # one this object started in-process (bundled app)
         self.process: subprocess.Popen[str] | None = None
         self.url: str | None = None
         self._starting: asyncio.Future[str] | None = None
@@ -89,6 +92,8 @@ class BuiltinSandbox:
         """True while the sandbox serves."""
         if self.sandbox is not None:
             return self.sandbox.running
+        if self._own is not None:
+            return self._own.running
         return self.process is not None and self.process.poll() is None and self.url is not None
 
     async def ensure(self) -> str:
@@ -108,6 +113,10 @@ class BuiltinSandbox:
 
     def _start(self) -> str:
         self.stop()
+        if getattr(sys, "frozen", False):
+            # A bundled app's executable is composer itself, which cannot run a -c script:
+            # the sandbox then runs on a thread of this process.
+            return self._start_here()
         try:
             process = subprocess.Popen(
                 [sys.executable, "-c", _CHILD, self.token, str(self.speed), str(self.concurrency)],
@@ -130,8 +139,24 @@ class BuiltinSandbox:
         self.process, self.url = process, line
         return line
 
+    def _start_here(self) -> str:
+        from composer.servers.sandbox import Sandbox, SandboxConfig
+
+        config = SandboxConfig(token=self.token, speed=self.speed, concurrency=self.concurrency)
+        sandbox = Sandbox(config)
+        try:
+            url = sandbox.start()
+        except Exception as exc:  # a port or start-up problem: said, not raised as is
+            raise SandboxStartError(str(exc)) from exc
+        self._own, self.url = sandbox, url
+        return url
+
     def stop(self) -> None:
         """Stop it (idempotent); its runs end with it."""
+        own, self._own = self._own, None
+        if own is not None:
+            own.stop()
+            self.url = None
         process, self.process = self.process, None
         if self.sandbox is None:
             self.url = None
