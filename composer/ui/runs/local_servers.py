@@ -19,11 +19,12 @@ import contextlib
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from composer.core.profiles import SANDBOX_API_KEY
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 DEFAULT_SANDBOX_SPEED: Final = 5.0
 """Speed factor of the built-in sandbox in the app: a flux-dev run takes a few seconds."""
 SIGNAL_RECEIVED: Final = "2received(PyObject)"
+DRAIN_BUDGET: Final = 0.008  # seconds of deliveries handed over before other events get a turn
 PATH: Final = "/composer-runs"
 """The path of the discovery webhook (any path reaches the receiver; this one says whose)."""
 
@@ -240,18 +242,25 @@ class DiscoveryWebhooks(QObject):
             self.arrived.emit()
 
     def _drain(self) -> None:
-        """On the UI thread: hand every waiting delivery over."""
-        with self._lock:
-            records, self._waiting = self._waiting, deque()
-            self._woken = False
+        """On the UI thread: hand the waiting deliveries over, a few milliseconds' worth at a
+        time (a burst of hundreds then never holds the window for long)."""
         listened = self.receivers(SIGNAL_RECEIVED) > 0
-        for record in records:
+        deadline = time.monotonic() + DRAIN_BUDGET
+        while True:
+            with self._lock:
+                if not self._waiting:
+                    self._woken = False
+                    return
+                record = self._waiting.popleft()
             self.delivered += 1
             payload = getattr(record, "json", None)
             if payload is not None:
                 self._on_payload(payload)
             if listened:
                 self.received.emit(record)
+            if time.monotonic() > deadline:
+                QTimer.singleShot(0, self._drain)  # the rest after other events had a turn
+                return
 
     def stop(self) -> None:
         """Stop receiving (idempotent)."""
