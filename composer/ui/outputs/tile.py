@@ -1,0 +1,215 @@
+"""One picture in the outputs views: loading, the image, or a placeholder that says why not.
+
+A tile is a fixed-size frame with a picture area and a caption. Its picture loads through an
+:class:`~composer.ui.outputs.images.ImageLoader` on the running asyncio (qasync) loop; a broken or
+expired link shows the reason and a *Retry* button (``retry_requested``), and a click or
+Enter/Space opens the large view (``clicked``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from typing import Final
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPixmap
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from shiboken6 import Shiboken
+
+from composer.ui.outputs.images import ImageLoader, ImageLoadError
+from composer.ui.theme import current_theme, set_role
+
+DECODE_STEP: Final = 128  # decode sizes are rounded up to a step, so similar tiles share a cache
+
+
+def decode_side(side: int, ratio: float) -> int:
+    """The pixel size to decode a tile of ``side`` logical pixels at device ``ratio``."""
+    return DECODE_STEP * math.ceil(side * max(1.0, ratio) / DECODE_STEP)
+
+
+def tile_style(name: str, *, hover: bool = True) -> str:
+    """The tile frame's small style sheet in the current theme."""
+    theme = current_theme()
+    sheet = (
+        f"QFrame#{name} {{ background: {theme.alt_base}; border: 1px solid {theme.border}; "
+        "border-radius: 6px; }"
+    )
+    if hover:
+        sheet += f"QFrame#{name}:hover, QFrame#{name}:focus {{ border-color: {theme.accent}; }}"
+    return sheet
+
+
+class ImageTile(QFrame):
+    """A square picture area of ``side`` pixels and a one-line caption."""
+
+    clicked = Signal()
+    retry_requested = Signal()
+
+    def __init__(self, side: int = 200, caption: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("output_tile")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.side = side
+        self.state = "empty"  # empty | loading | image | error | text
+        self.reason: str | None = None
+        self.refreshable = False
+        self.url: str | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._image: QImage | None = None
+
+        self.picture = QLabel()
+        self.picture.setObjectName("output_tile__picture")
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setFixedSize(side, side)
+        self.picture.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setObjectName("output_tile__message")
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        set_role(self.message, "error")
+        self.retry = QPushButton("Retry")
+        self.retry.setObjectName("output_tile__retry")
+        self.retry.setCursor(Qt.CursorShape.ArrowCursor)
+        self.retry.clicked.connect(self.retry_requested)
+        self.caption = QLabel()
+        self.caption.setObjectName("output_tile__caption")
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setFixedWidth(side)
+        self.caption.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        set_role(self.caption, "hint")
+
+        # The placeholder (message + retry) sits on top of the picture area.
+        holder = QVBoxLayout(self.picture)
+        holder.setContentsMargins(12, 12, 12, 12)
+        holder.addStretch(1)
+        holder.addWidget(self.message)
+        holder.addWidget(self.retry, 0, Qt.AlignmentFlag.AlignHCenter)
+        holder.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        layout.addWidget(self.picture)
+        layout.addWidget(self.caption)
+        self.setStyleSheet(tile_style("output_tile"))
+        self.set_caption(caption)
+        self._placeholder("")
+
+    # --- content ---
+
+    def set_caption(self, text: str, tooltip: str | None = None) -> None:
+        """The line under the picture (elided to fit; the full text as tooltip)."""
+        metrics = self.caption.fontMetrics()
+        self.caption.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, self.side))
+        self.caption.setVisible(bool(text))
+        self.setToolTip(tooltip if tooltip is not None else text)
+        self.setAccessibleName(text or "output")
+
+    def load(self, url: str, loader: ImageLoader) -> asyncio.Task[None] | None:
+        """Show the image at ``url``; None when no asyncio loop runs (it stays "Loading…")."""
+        self.cancel()
+        self.url = url
+        ratio = self.devicePixelRatioF()
+        cached = loader.cached(url, decode_side(self.side, ratio))
+        if cached is not None:
+            self.show_image(cached)
+            return None
+        self.show_loading()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        self._task = asyncio.ensure_future(self._load(url, loader, decode_side(self.side, ratio)))
+        return self._task
+
+    async def _load(self, url: str, loader: ImageLoader, side: int) -> None:
+        try:
+            image = await loader.load(url, side)
+        except ImageLoadError as exc:
+            if Shiboken.isValid(self) and self.url == url:
+                self.show_error(exc.reason, refreshable=exc.refreshable)
+            return
+        if Shiboken.isValid(self) and self.url == url:
+            self.show_image(image)
+
+    def cancel(self) -> None:
+        """Stop waiting for the image being loaded (the shared load itself goes on)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = None
+
+    def show_loading(self, text: str = "Loading…") -> None:
+        """A muted placeholder while the picture comes."""
+        self.state = "loading"
+        self._placeholder(text)
+
+    def show_text(self, text: str) -> None:
+        """A muted text instead of a picture (a file that is not an image, a pending run)."""
+        self.state = "text"
+        self._placeholder(text)
+
+    def show_image(self, image: QImage) -> None:
+        """Show a decoded image, fitted into the picture area."""
+        self.state = "image"
+        self.reason = None
+        self._image = image
+        self.message.hide()
+        self.retry.hide()
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap.fromImage(image)
+        target = QSize(round(self.side * ratio), round(self.side * ratio))
+        if pixmap.width() > target.width() or pixmap.height() > target.height():
+            pixmap = pixmap.scaled(
+                target,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        pixmap.setDevicePixelRatio(ratio)
+        self.picture.setPixmap(pixmap)
+
+    def show_error(self, reason: str, *, refreshable: bool = False, retry: bool = True) -> None:
+        """The placeholder for a picture that cannot be shown, with the reason and *Retry*."""
+        self.state = "error"
+        self.reason = reason
+        self.refreshable = refreshable
+        self._image = None
+        self.picture.clear()
+        self.picture.setText("")
+        self.message.setText(f"✕ {reason}")
+        set_role(self.message, "error")
+        self.message.show()
+        self.retry.setVisible(retry)
+        self.retry.setToolTip(
+            "Fetch the run again for fresh links, then reload" if refreshable else "Load it again"
+        )
+
+    def _placeholder(self, text: str) -> None:
+        self.reason = None
+        self._image = None
+        self.picture.clear()
+        self.message.setText(text)
+        set_role(self.message, "muted")
+        self.message.setVisible(bool(text))
+        self.retry.hide()
+
+    @property
+    def image(self) -> QImage | None:
+        """The image shown, if any."""
+        return self._image
+
+    # --- input ---
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
