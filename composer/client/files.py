@@ -101,9 +101,8 @@ def fetch_problem(exc: ApiError) -> str:
     status = getattr(exc, "status_code", None)
     if status in (401, 403):
         return (
-            f"the link was refused ({status}): it may have expired; refresh the run for new "
-            "links and save again"
+            f"the link was refused ({status}): it may have expired; refresh the run for a new one"
         )
     if status == 404:
-        return "the file is gone (404): refresh the run for new links and save again"
+        return "the file is gone (404): its link may have expired; refresh the run for new links"
     return str(exc)
