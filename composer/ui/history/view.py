@@ -1,0 +1,479 @@
+"""The History view: every request sent, searchable, with its runs and outputs, reopenable.
+
+::
+
+    view = HistoryView(library=library, source=api)   # the composer home's history.sqlite3
+    view.open_store()                                  # False (and a banner) for an unusable file
+    view.reopen_requested.connect(window.open_sent)    # a SentRequest: the body exactly as sent
+
+A damaged file, or one from a newer composer, is never overwritten: the view says what is wrong
+and offers to move it aside (``history.sqlite3.unusable-DATE``) and start a new history.
+Deleting asks first (the history cannot bring an entry back); the size bound is a setting here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from composer.core.history import (
+    HistoryError,
+    HistoryFileError,
+    HistoryQuery,
+    HistoryStore,
+    SentRequest,
+    move_aside_history,
+)
+from composer.core.paths import history_db_path
+from composer.core.wire import RequestKind, kind_of
+from composer.ui.banner import Banner
+from composer.ui.history.details import HistoryDetails
+from composer.ui.history.filters import HistoryFilters
+from composer.ui.history.model import HistoryListModel
+from composer.ui.outputs.images import OutputSource
+from composer.ui.prompts import ask_name
+from composer.ui.theme import set_role
+
+if TYPE_CHECKING:
+    from composer.core.library import PresetLibrary
+
+COLUMN_WIDTHS: Final = (92, 84, 150, 260, 56)
+
+
+class HistoryView(QWidget):
+    """The list of past submissions with filters, details and actions."""
+
+    reopen_requested = Signal(object)  # SentRequest
+    preset_saved = Signal(object)  # Path of the new preset file
+    message = Signal(str)
+
+    def __init__(
+        self,
+        *,
+        path: Path | None = None,
+        library: PresetLibrary | None = None,
+        source: OutputSource | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("history_view")
+        self.path = path
+        self.library = library
+        self.store: HistoryStore | None = None
+        self.prompt: QWidget | None = None  # the open question (delete, prune, name), if any
+        self.model = HistoryListModel()
+
+        self.banner = Banner("history_banner")
+        self.filters = HistoryFilters()
+        self.filters.changed.connect(self.search)
+        self.table = QTableView()
+        self.table.setObjectName("history_list")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.table.doubleClicked.connect(lambda _index: self.reopen_selected())
+        self.details = HistoryDetails(source)
+        self.details.reopen_clicked.connect(self.reopen_selected)
+        self.details.save_preset_clicked.connect(self.ask_save_preset)
+        self.details.delete_clicked.connect(self.confirm_delete)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("history_splitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.details)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([620, 520])
+
+        self.count = QLabel()
+        self.count.setObjectName("history_count")
+        set_role(self.count, "muted")
+        self.max_entries = QSpinBox()
+        self.max_entries.setObjectName("history_max_entries")
+        self.max_entries.setRange(1, 10_000_000)
+        self.max_entries.setSingleStep(1000)
+        self.max_entries.setGroupSeparatorShown(True)
+        self.max_entries.setAccessibleName("Entries to keep")
+        self.max_entries.setToolTip("Older entries are deleted as new ones arrive")
+        self.max_entries.editingFinished.connect(
+            lambda: self.ask_max_entries(self.max_entries.value())
+        )
+        keep = QLabel("Keep the newest")
+        keep.setBuddy(self.max_entries)
+        footer = QHBoxLayout()
+        footer.setContentsMargins(0, 0, 0, 0)
+        footer.addWidget(self.count, 1)
+        footer.addWidget(keep)
+        footer.addWidget(self.max_entries)
+        footer.addWidget(QLabel("entries"))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 8)
+        layout.setSpacing(8)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.filters)
+        layout.addWidget(self.splitter, 1)
+        layout.addLayout(footer)
+        for keys, slot in (
+            (QKeySequence.StandardKey.Find, self._focus_search),
+            (QKeySequence(Qt.Key.Key_Delete), self.confirm_delete),
+            (QKeySequence(Qt.Key.Key_Return), self.reopen_selected),
+        ):
+            shortcut = QShortcut(
+                QKeySequence(keys), self.table if keys != QKeySequence.StandardKey.Find else self
+            )
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        self._set_enabled(False)
+
+    # --- the database ---
+
+    @property
+    def file(self) -> Path:
+        """The history database file."""
+        return self.path or history_db_path()
+
+    def open_store(self) -> bool:
+        """Open the history (once); an unusable file is reported with the offer to move it aside."""
+        if self.store is not None:
+            return True
+        try:
+            self.store = HistoryStore(self.file)
+        except HistoryFileError as exc:
+            self._offer_move_aside(exc)
+            return False
+        except HistoryError as exc:
+            self.banner.show_message(f"The history cannot be opened: {exc}", level="error")
+            return False
+        self.banner.dismiss()
+        self.model.set_store(self.store)
+        self.max_entries.blockSignals(True)
+        self.max_entries.setValue(self.store.settings.max_entries)
+        self.max_entries.blockSignals(False)
+        self.filters.set_subjects(self.store.subjects())
+        self._set_enabled(True)
+        self._update_count()
+        return True
+
+    def close_store(self) -> None:
+        """Close the database (the view shows nothing until opened again)."""
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self.model.set_store(None)
+        self.details.show_detail(None)
+        self._set_enabled(False)
+
+    def _offer_move_aside(self, exc: HistoryFileError) -> None:
+        self._set_enabled(False)
+        self.banner.show_message(
+            f"The history cannot be used: {exc.reason}. composer has not changed the file "
+            f"({exc.path}).",
+            [
+                (
+                    "Move it aside and start a new history",
+                    self._move_aside_now,
+                )
+            ],
+            level="error",
+        )
+
+    def _move_aside_now(self) -> None:
+        self.move_aside()
+
+    def move_aside(self) -> Path | None:
+        """Move the unusable file aside (the user agreed) and open a new, empty history."""
+        try:
+            moved = move_aside_history(self.file)
+        except OSError as exc:
+            self.banner.show_message(f"Could not move the history file aside: {exc}", level="error")
+            return None
+        self.message.emit(f"Moved the old history to {moved.name}; a new history starts now")
+        self.open_store()
+        return moved
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for widget in (self.filters, self.table, self.max_entries):
+            widget.setEnabled(enabled)
+        if not enabled:
+            self.count.setText("")
+
+    # --- listing ---
+
+    def search(self, query: HistoryQuery) -> None:
+        """Show the entries matching ``query`` (newest first)."""
+        if self.store is None:
+            return
+        try:
+            self.model.set_query(query)
+        except HistoryError as exc:
+            self.banner.show_message(str(exc), level="error")
+            return
+        self._update_count()
+        self.details.show_detail(None)
+
+    def refresh(self) -> None:
+        """Read the history again (new entries, changed statuses), keeping the selection."""
+        if self.store is None:
+            return
+        selected = self.selected_ids()
+        try:
+            self.model.reload()
+            self.filters.set_subjects(self.store.subjects())
+        except HistoryError as exc:
+            self.banner.show_message(str(exc), level="error")
+            return
+        self._update_count()
+        if selected:
+            self.select(selected[0])
+
+    def _update_count(self) -> None:
+        if self.store is None:
+            return
+        query = self.model.query
+        total = self.store.count(query)
+        filtered = any(
+            getattr(query, name) for name in ("text", "subject", "status", "since", "until")
+        )
+        if filtered:
+            self.count.setText(f"{total:,} match{'' if total == 1 else 'es'}")
+        else:
+            self.count.setText(f"{total:,} entr{'y' if total == 1 else 'ies'}")
+
+    def select(self, submission_id: int) -> bool:
+        """Select an entry (loading more pages if needed); False when it is not listed."""
+        row = self.model.row_of(submission_id)
+        while row is None and self.model.canFetchMore():
+            self.model.fetchMore()
+            row = self.model.row_of(submission_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def selected_ids(self) -> list[int]:
+        """The ids of the selected entries, in list order."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.rows[row].id for row in rows if row < len(self.model.rows)]
+
+    def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1 or self.store is None:
+            self.details.show_detail(None)
+            return
+        try:
+            self.details.show_detail(self.store.get(ids[0]))
+        except HistoryError as exc:
+            self.details.show_detail(None)
+            self.banner.show_message(str(exc), level="error")
+
+    def _focus_search(self) -> None:
+        self.filters.text.setFocus()
+        self.filters.text.selectAll()
+
+    # --- actions ---
+
+    def reopen_selected(self) -> SentRequest | None:
+        """Emit ``reopen_requested`` with the selected entry's body exactly as it was sent."""
+        ids = self.selected_ids()
+        if len(ids) != 1 or self.store is None:
+            return None
+        try:
+            sent = self.store.reopen(ids[0])
+        except HistoryError as exc:
+            self.banner.show_message(str(exc), level="error")
+            return None
+        self.reopen_requested.emit(sent)
+        return sent
+
+    def ask_save_preset(self) -> None:
+        """Ask for a name, then save the selected entry's body as a preset."""
+        ids = self.selected_ids()
+        if len(ids) != 1 or self.store is None:
+            return
+        detail = self.details.detail
+        suggestion = (
+            _suggest(detail.summary.subject_id, detail.summary.inputs_preview) if detail else ""
+        )
+
+        def named(name: str | None) -> None:
+            self.prompt = None
+            if name:
+                self.save_preset(ids[0], name)
+
+        self.prompt = ask_name(self, "Save as preset", suggestion, named)
+
+    def save_preset(self, submission_id: int, name: str) -> Path | None:
+        """Save an entry's body as a preset called ``name`` in the library."""
+        from composer.core.library import PresetLibrary
+        from composer.core.presets import Preset, PresetError
+        from composer.core.validation import validate_body
+
+        if self.store is None or not name.strip():
+            return None
+        try:
+            sent = self.store.reopen(submission_id)
+        except HistoryError as exc:
+            self.message.emit(str(exc))
+            return None
+        kind = _kind(sent)
+        validation = validate_body(sent.body, kind)
+        if validation.request is None:
+            first = validation.errors[0]
+            self.message.emit(f"Not saved as a preset: {first}")
+            return None
+        library = self.library or PresetLibrary()
+        preset = Preset(name.strip(), kind, validation.request.to_wire(), target=sent.target_name)
+        try:
+            path = library.save(preset)
+        except (PresetError, OSError) as exc:
+            self.message.emit(f"Not saved as a preset: {exc}")
+            return None
+        self.message.emit(f"Saved “{preset.name}” to the presets ({path.name})")
+        self.preset_saved.emit(path)
+        return path
+
+    def confirm_delete(self) -> None:
+        """Ask before deleting the selected entries (the history cannot bring them back)."""
+        ids = self.selected_ids()
+        if not ids or self.store is None:
+            return
+        count = len(ids)
+        box = QMessageBox(self)
+        box.setObjectName("history_delete_prompt")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Delete from history")
+        box.setText(
+            f"Delete {'this entry' if count == 1 else f'{count} entries'} from the history?"
+        )
+        box.setInformativeText(
+            "Their runs, status changes and output links are removed from this computer. "
+            "The runs on the server are not touched."
+        )
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        delete.setObjectName("history_delete_prompt__delete")
+        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+
+        def finished(_result: int) -> None:
+            self.prompt = None
+            chosen = box.clickedButton() is delete
+            box.deleteLater()
+            if chosen:
+                self.delete_ids(ids)
+
+        box.finished.connect(finished)
+        self.prompt = box
+        box.open()
+
+    def delete_ids(self, ids: list[int]) -> int:
+        """Delete entries now; returns how many existed."""
+        if self.store is None:
+            return 0
+        try:
+            removed = self.store.delete(ids)
+        except HistoryError as exc:
+            self.banner.show_message(str(exc), level="error")
+            return 0
+        self.model.remove_ids(ids)
+        self.details.show_detail(None)
+        self._update_count()
+        self.message.emit(f"Deleted {removed} history entr{'y' if removed == 1 else 'ies'}")
+        return removed
+
+    def ask_max_entries(self, value: int) -> None:
+        """Change the size bound; asks first when entries would be deleted now."""
+        if self.store is None or value == self.store.settings.max_entries:
+            return
+        excess = self.store.count() - value
+        if excess <= 0:
+            self.set_max_entries(value)
+            return
+        box = QMessageBox(self)
+        box.setObjectName("history_prune_prompt")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Keep fewer entries")
+        box.setText(f"Keep only the newest {value:,} entries?")
+        box.setInformativeText(
+            f"The {excess:,} oldest entr{'y is' if excess == 1 else 'ies are'} deleted now."
+        )
+        apply = box.addButton("Delete older entries", QMessageBox.ButtonRole.DestructiveRole)
+        apply.setObjectName("history_prune_prompt__apply")
+        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+
+        def finished(_result: int) -> None:
+            self.prompt = None
+            chosen = box.clickedButton() is apply
+            box.deleteLater()
+            if chosen:
+                self.set_max_entries(value)
+            elif self.store is not None:
+                self.max_entries.setValue(self.store.settings.max_entries)
+
+        box.finished.connect(finished)
+        self.prompt = box
+        box.open()
+
+    def set_max_entries(self, value: int) -> int:
+        """Keep at most ``value`` entries from now on; returns how many were deleted now."""
+        if self.store is None:
+            return 0
+        try:
+            pruned = self.store.set_max_entries(value)
+        except (HistoryError, ValueError) as exc:
+            self.banner.show_message(str(exc), level="error")
+            return 0
+        self.max_entries.setValue(value)
+        if pruned:
+            self.model.reload()
+        self._update_count()
+        self.message.emit(
+            f"The history keeps the newest {value:,} entries"
+            + (f"; {pruned:,} older ones deleted" if pruned else "")
+        )
+        return pruned
+
+
+def _kind(sent: SentRequest) -> RequestKind:
+    try:
+        return RequestKind(sent.kind)
+    except ValueError:
+        return kind_of(sent.body) or RequestKind.MODEL
+
+
+def _suggest(subject: str | None, preview: str) -> str:
+    parts = [subject] if subject else []
+    if preview:
+        parts.append(preview[:40])
+    return ": ".join(parts) or "From history"
