@@ -109,6 +109,7 @@ class HistoryDetails(QWidget):
 
         self.gallery = OutputsGallery(source)
         self.grid = BatchGridView(source)
+        self.grid.zoom.setValue(1)  # smaller cells: the details pane shares the window
         self.outputs = QStackedWidget()
         self.outputs.addWidget(self.gallery)
         self.outputs.addWidget(self.grid)
@@ -119,6 +120,10 @@ class HistoryDetails(QWidget):
         self.runs.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.runs.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.runs.setAlternatingRowColors(True)
+        self.runs.setWordWrap(False)
+        self.runs.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.runs.setShowGrid(False)
+        self.runs.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.runs.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.runs.horizontalHeader().setStretchLastSection(True)
         self.body = QPlainTextEdit()
@@ -226,6 +231,6 @@ class HistoryDetails(QWidget):
                     color = status_color(record.status or "")
                     if color:
                         item.setForeground(QBrush(QColor(color)))
-                if column == 7 and record.error:
-                    item.setToolTip(record.error)
+                if column == 7:
+                    item.setToolTip("\n".join(filter(None, (record.run_id, record.error))))
                 self.runs.setItem(row, column, item)

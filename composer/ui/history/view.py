@@ -52,7 +52,7 @@ from composer.ui.theme import set_role
 if TYPE_CHECKING:
     from composer.core.library import PresetLibrary
 
-COLUMN_WIDTHS: Final = (92, 84, 150, 260, 56)
+COLUMN_WIDTHS: Final = (86, 76, 150, 0, 48, 130)
 
 
 class HistoryView(QWidget):
@@ -93,11 +93,14 @@ class HistoryView(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # The inputs take the room there is; the other columns keep their widths.
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         for column, width in enumerate(COLUMN_WIDTHS):
-            self.table.setColumnWidth(column, width)
+            if column != 3:
+                self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.doubleClicked.connect(lambda _index: self.reopen_selected())
         self.details = HistoryDetails(source)

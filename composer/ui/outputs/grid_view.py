@@ -269,8 +269,9 @@ class BatchGridView(QWidget):
             self._add_cell(place)
 
     def _headers(self, grid: BatchGrid) -> None:
+        # Two short lines keep the row-label column narrow: the columns' name, then the rows'.
         axes = (
-            f"{grid.rows.name} ↓   {grid.columns.name} →" if grid.rows else f"{grid.columns.name} →"
+            f"{grid.columns.name} →\n{grid.rows.name} ↓" if grid.rows else f"{grid.columns.name} →"
         )
         corner = QLabel(axes)
         corner.setObjectName("batch_grid__corner")
