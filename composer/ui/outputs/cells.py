@@ -9,8 +9,7 @@ from PySide6.QtWidgets import QProgressBar, QWidget
 from composer.core.runs import MediaItem, RunState, RunStatus
 from composer.ui.outputs.gallery import is_image
 from composer.ui.outputs.images import ImageLoader
-from composer.ui.outputs.tile import ImageTile, tile_style
-from composer.ui.theme import set_role
+from composer.ui.outputs.tile import ImageTile, keep_space_when_hidden, set_role_once
 
 _ENDED: Final = {
     RunStatus.FAILED.value: "Failed",
@@ -58,7 +57,6 @@ class GridCell(ImageTile):
     def __init__(self, side: int, index: int, parent: QWidget | None = None) -> None:
         super().__init__(side, "", parent)
         self.setObjectName("grid_cell")
-        self.setStyleSheet(tile_style("grid_cell"))
         self.index = index
         self.run: RunState | None = None
         self.progress = QProgressBar()
@@ -67,7 +65,9 @@ class GridCell(ImageTile):
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(4)
         self.progress.setFixedWidth(side)
+        keep_space_when_hidden(self.progress)
         self.layout().addWidget(self.progress)  # type: ignore[union-attr]
+        self.fix_size()
         self._shown_picture: str | None = None
         self.show_text("Waiting for its run to be known…")
         self.caption.setText("waiting")
@@ -80,7 +80,7 @@ class GridCell(ImageTile):
         caption = status_line(state)
         self.caption.setText(caption)
         self.caption.show()
-        set_role(self.caption, _caption_role(state))
+        set_role_once(self.caption, _caption_role(state))
         self.setToolTip(f"{label}\n{caption}\nrun {state.run_id}")
         self.setAccessibleName(f"{label}: {caption}")
         # A bar only once the run executes: a queued run has no progress to show.

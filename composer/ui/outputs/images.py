@@ -18,6 +18,7 @@ name the same file, so both caches key by the URL without its query string.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +35,8 @@ from composer.core.runs import RunUpdate
 DEFAULT_IMAGE_BUDGET: Final = 128 * 1024 * 1024  # bytes of decoded images kept
 DEFAULT_BYTES_BUDGET: Final = 48 * 1024 * 1024  # bytes of fetched files kept
 FULL_SIDE: Final = 4096  # the large view decodes at most this many pixels a side
-_DECODE_THREADS: Final = 2
+# One core stays free for the UI thread (a 2-core machine decodes on one worker thread).
+_DECODE_THREADS: Final = max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
 class OutputSource(Protocol):

@@ -10,34 +10,49 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import Final
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPixmap
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 from shiboken6 import Shiboken
 
 from composer.ui.outputs.images import ImageLoader, ImageLoadError
 from composer.ui.theme import current_theme, set_role
 
-DECODE_STEP: Final = 128  # decode sizes are rounded up to a step, so similar tiles share a cache
-
 
 def decode_side(side: int, ratio: float) -> int:
-    """The pixel size to decode a tile of ``side`` logical pixels at device ``ratio``."""
-    return DECODE_STEP * math.ceil(side * max(1.0, ratio) / DECODE_STEP)
+    """The pixel size to decode a tile of ``side`` logical pixels at device ``ratio``: exactly
+    what is shown, so the UI thread never scales a picture (tiles of one size share the cache)."""
+    return max(1, math.ceil(side * max(1.0, ratio)))
 
 
-def tile_style(name: str, *, hover: bool = True) -> str:
-    """The tile frame's small style sheet in the current theme."""
+def tiles_style() -> str:
+    """The tiles' frames in the current theme, as a style sheet for the widget holding them.
+
+    Set once on the container, not on every tile: a style sheet per widget costs a parse and a
+    style object each, which made a page of 200 tiles noticeably slower to build.
+    """
     theme = current_theme()
-    sheet = (
-        f"QFrame#{name} {{ background: {theme.alt_base}; border: 1px solid {theme.border}; "
-        "border-radius: 6px; }"
+    names = ("output_tile", "grid_cell")
+    frames = ", ".join(f"QFrame#{name}" for name in names)
+    lit = ", ".join(f"QFrame#{name}:hover, QFrame#{name}:focus" for name in names)
+    return (
+        f"{frames} {{ background: {theme.alt_base}; border: 1px solid {theme.border}; "
+        f"border-radius: 6px; }} {lit} {{ border-color: {theme.accent}; }}"
     )
-    if hover:
-        sheet += f"QFrame#{name}:hover, QFrame#{name}:focus {{ border-color: {theme.accent}; }}"
-    return sheet
+
+
+def keep_space_when_hidden(widget: QWidget) -> None:
+    """Keep a widget's room in its layout while it is hidden (the tile's size never changes)."""
+    policy = widget.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    widget.setSizePolicy(policy)
+
+
+def set_role_once(widget: QWidget, role: str) -> None:
+    """:func:`set_role` when the role changes (it rebuilds a font and a palette each time)."""
+    if widget.property("role") != role:
+        set_role(widget, role)
 
 
 class ImageTile(QFrame):
@@ -69,33 +84,50 @@ class ImageTile(QFrame):
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        set_role(self.message, "error")
-        self.retry = QPushButton("Retry")
-        self.retry.setObjectName("output_tile__retry")
-        self.retry.setCursor(Qt.CursorShape.ArrowCursor)
-        self.retry.clicked.connect(self.retry_requested)
+        set_role(self.message, "muted")
+        self._retry: QPushButton | None = None  # made when first needed: most tiles never fail
         self.caption = QLabel()
         self.caption.setObjectName("output_tile__caption")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption.setFixedWidth(side)
-        self.caption.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         set_role(self.caption, "hint")
+        self.caption.setFixedSize(side, self.caption.fontMetrics().height() + 2)
+        keep_space_when_hidden(self.caption)
 
-        # The placeholder (message + retry) sits on top of the picture area.
-        holder = QVBoxLayout(self.picture)
-        holder.setContentsMargins(12, 12, 12, 12)
-        holder.addStretch(1)
-        holder.addWidget(self.message)
-        holder.addWidget(self.retry, 0, Qt.AlignmentFlag.AlignHCenter)
-        holder.addStretch(1)
+        # The placeholder (message, and a retry button when needed) sits on the picture area.
+        self._holder = QVBoxLayout(self.picture)
+        self._holder.setContentsMargins(12, 12, 12, 12)
+        self._holder.addStretch(1)
+        self._holder.addWidget(self.message)
+        self._holder.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(4)
         layout.addWidget(self.picture)
         layout.addWidget(self.caption)
-        self.setStyleSheet(tile_style("output_tile"))
         self.set_caption(caption)
-        self._placeholder("")
+        self.show_loading()  # the usual first state: no layout change when a load starts
+        self.fix_size()
+
+    def fix_size(self) -> None:
+        """Freeze the tile at the size its parts need. A fixed-size widget stops layout changes
+        inside it (a new status text, a picture) from relaying out the whole gallery or grid,
+        which made every live update of a large grid cost tens of milliseconds."""
+        layout = self.layout()
+        if layout is not None:
+            self.setFixedSize(layout.sizeHint())
+
+    @property
+    def retry(self) -> QPushButton:
+        """The *Retry* button under an error (created on first use)."""
+        if self._retry is None:
+            button = QPushButton("Retry")
+            button.setObjectName("output_tile__retry")
+            button.setCursor(Qt.CursorShape.ArrowCursor)
+            button.clicked.connect(self.retry_requested)
+            button.hide()
+            self._holder.insertWidget(2, button, 0, Qt.AlignmentFlag.AlignHCenter)
+            self._retry = button
+        return self._retry
 
     # --- content ---
 
@@ -156,7 +188,8 @@ class ImageTile(QFrame):
         self.reason = None
         self._image = image
         self.message.hide()
-        self.retry.hide()
+        if self._retry is not None:
+            self._retry.hide()
         ratio = self.devicePixelRatioF()
         pixmap = QPixmap.fromImage(image)
         target = QSize(round(self.side * ratio), round(self.side * ratio))
@@ -178,21 +211,27 @@ class ImageTile(QFrame):
         self.picture.clear()
         self.picture.setText("")
         self.message.setText(f"✕ {reason}")
-        set_role(self.message, "error")
+        set_role_once(self.message, "error")
         self.message.show()
-        self.retry.setVisible(retry)
-        self.retry.setToolTip(
-            "Fetch the run again for fresh links, then reload" if refreshable else "Load it again"
-        )
+        if retry:
+            self.retry.setToolTip(
+                "Fetch the run again for fresh links, then reload"
+                if refreshable
+                else "Load it again"
+            )
+            self.retry.show()
+        elif self._retry is not None:
+            self._retry.hide()
 
     def _placeholder(self, text: str) -> None:
         self.reason = None
         self._image = None
         self.picture.clear()
         self.message.setText(text)
-        set_role(self.message, "muted")
+        set_role_once(self.message, "muted")
         self.message.setVisible(bool(text))
-        self.retry.hide()
+        if self._retry is not None:
+            self._retry.hide()
 
     @property
     def image(self) -> QImage | None:

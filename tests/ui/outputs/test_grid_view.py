@@ -168,3 +168,19 @@ def test_not_a_batch_and_an_empty_batch_say_so(qtbot: QtBot) -> None:
 def test_summary_counts() -> None:
     states = [RunState("a", status="success"), RunState("b", status="timeout")]
     assert batch_summary(3, states) == "3 runs · 2 done · 1 timeout"
+
+
+def test_a_large_page_is_built_a_chunk_at_a_time(qtbot: QtBot) -> None:
+    view = _view(qtbot, None)
+    body = {
+        "model_id": "flux-dev",
+        "batch_input_params": {"seed": list(range(10)), "cfg": list(range(10))},
+    }
+    with qtbot.waitSignal(view.page_built, timeout=5000):
+        view.show_batch(body)
+        assert view.building and 0 < len(view.cells) < 100  # the window stays responsive
+        view.update_run(RunState("late", status="failed", live_status="boom", batch_index=99))
+    assert len(view.cells) == 100 and not view.building
+    assert view.cells[99].message.text() == "✕ Failed: boom"  # an update for a cell not yet made
+    row, column = _position(view, view.cells[99])
+    assert (row, column) == (10, 10)
