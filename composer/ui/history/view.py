@@ -13,6 +13,7 @@ Deleting asks first (the history cannot bring an entry back); the size bound is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -37,6 +38,7 @@ from composer.core.history import (
     HistoryQuery,
     HistoryStore,
     SentRequest,
+    SubmissionSummary,
     move_aside_history,
 )
 from composer.core.paths import history_db_path
@@ -76,6 +78,10 @@ class HistoryView(QWidget):
         self.library = library
         self.store: HistoryStore | None = None
         self.prompt: QWidget | None = None  # the open question (delete, prune, name), if any
+        # The client to show an entry's pictures through (its own target's when the window has
+        # one); without it, ``source`` serves every entry.
+        self.source_for: Callable[[SubmissionSummary], OutputSource | None] | None = None
+        self.source = source
         self.model = HistoryListModel()
 
         self.banner = Banner("history_banner")
@@ -294,7 +300,15 @@ class HistoryView(QWidget):
             self.details.show_detail(None)
             return
         try:
-            self.details.show_detail(self.store.get(ids[0]))
+            detail = self.store.get(ids[0])
+        except HistoryError as exc:
+            self.details.show_detail(None)
+            self.banner.show_message(str(exc), level="error")
+            return
+        source = self.source_for(detail.summary) if self.source_for else self.source
+        self.details.set_source(source)
+        try:
+            self.details.show_detail(detail)
         except HistoryError as exc:
             self.details.show_detail(None)
             self.banner.show_message(str(exc), level="error")

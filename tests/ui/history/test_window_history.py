@@ -1,0 +1,75 @@
+"""History in the window: Ctrl+H opens it, an entry sent from the window reopens as the draft."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QPushButton
+from pytestqt.qtbot import QtBot
+
+from composer.ui.history.window_hook import HistoryHook, install_history
+from tests.qt_async import run_async
+from tests.ui.runs.conftest import Runs, make_runs, runs
+
+__all__ = ["make_runs", "runs"]  # fixtures
+
+
+def _hook(runs: Runs) -> HistoryHook:
+    hook = install_history(runs.window, path=runs.history.path)
+    assert install_history(runs.window) is hook  # once per window
+    return hook
+
+
+def test_a_sent_request_reopens_as_the_draft_exactly(runs: Runs, qtbot: QtBot) -> None:
+    hook = _hook(runs)
+    window = runs.window
+    runs.open_sample("batch-grid-3x3.json")
+    submission = runs.submit()
+    runs.wait_done(submission, timeout=15_000)
+    assert submission.session.recorder is not None
+    run_async(qtbot, submission.session.recorder.flush())
+    assert not hook.dock.isVisible()
+    window.actions_by_name["history"].trigger()  # View > History, Ctrl+H
+    assert hook.dock.isVisible() and hook.view.store is not None
+    assert hook.view.select(submission.history_id)
+    assert len(hook.view.details.grid.cells) == 9
+    window.document.new()  # a fresh, empty request: nothing unsaved to ask about
+    window.form.refresh()
+    assert window.binding.draft.body == {} and not window.document.dirty
+    hook.view.details.reopen.click()
+    assert window.binding.draft.wire() == submission.sent_body
+    assert window.document.dirty and window.document.path is None  # a draft, not a preset
+    assert window.windowTitle().startswith("From history: flux-schnell")
+    assert window.targets.key == "sandbox"
+
+
+def test_reopening_asks_before_replacing_unsaved_work(runs: Runs, qtbot: QtBot) -> None:
+    hook = _hook(runs)
+    window = runs.window
+    runs.open_sample("flux-dev-portrait.json")
+    submission = runs.submit()
+    runs.wait_done(submission)
+    run_async(qtbot, submission.session.recorder.flush())  # type: ignore[union-attr]
+    hook.show()
+    hook.view.select(submission.history_id)
+    window.binding.draft.set(("inputs", "prompt"), "my unsaved edit")
+    hook.view.details.reopen.click()
+    prompt = window.prompt
+    assert prompt is not None  # "save your changes?" first
+    assert window.binding.draft.get(("inputs", "prompt")) == "my unsaved edit"
+    discard = prompt.findChild(QPushButton, "unsaved_prompt__discard")
+    assert discard is not None
+    discard.click()
+    assert window.binding.draft.wire() == submission.sent_body
+
+
+def test_pictures_of_an_entry_load_through_its_targets_session(runs: Runs, qtbot: QtBot) -> None:
+    hook = _hook(runs)
+    runs.open_sample("flux-dev-portrait.json")
+    submission = runs.submit()
+    runs.wait_done(submission)
+    run_async(qtbot, submission.session.recorder.flush())  # type: ignore[union-attr]
+    hook.show()
+    hook.view.select(submission.history_id)
+    gallery = hook.view.details.gallery
+    assert gallery.source is submission.session.api
+    qtbot.waitUntil(lambda: bool(gallery.tiles) and gallery.tiles[0].state == "image", timeout=5000)
+    run_async(qtbot, hook.aclose())
