@@ -109,7 +109,6 @@ class HistoryDetails(QWidget):
 
         self.gallery = OutputsGallery(source)
         self.grid = BatchGridView(source)
-        self.grid.zoom.setValue(1)  # smaller cells: the details pane shares the window
         self.outputs = QStackedWidget()
         self.outputs.addWidget(self.gallery)
         self.outputs.addWidget(self.grid)
@@ -169,8 +168,8 @@ class HistoryDetails(QWidget):
         self.gallery.set_source(source)
         self.grid.set_source(source)
 
-    def show_detail(self, detail: SubmissionDetail | None) -> None:
-        """Show one entry (None: nothing selected)."""
+    def show_detail(self, detail: SubmissionDetail | None, note: str | None = None) -> None:
+        """Show one entry (None: nothing selected), with an optional ``note`` under its title."""
         self.detail = detail
         self.placeholder.setVisible(detail is None)
         self.content.setVisible(detail is not None)
@@ -193,6 +192,8 @@ class HistoryDetails(QWidget):
             notes.append(
                 "A secret in this body was replaced by [redacted]: fill it in before sending again."
             )
+        if note:
+            notes.append(note)
         self.notes.setText("\n".join(notes))
         set_role(self.notes, "error" if summary.error else "muted")
         self.notes.setVisible(bool(notes))

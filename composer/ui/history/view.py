@@ -42,6 +42,7 @@ from composer.core.history import (
     move_aside_history,
 )
 from composer.core.paths import history_db_path
+from composer.core.profiles import SANDBOX
 from composer.core.wire import RequestKind, kind_of
 from composer.ui.banner import Banner
 from composer.ui.history.details import HistoryDetails
@@ -308,7 +309,7 @@ class HistoryView(QWidget):
         source = self.source_for(detail.summary) if self.source_for else self.source
         self.details.set_source(source)
         try:
-            self.details.show_detail(detail)
+            self.details.show_detail(detail, _sandbox_note(detail.summary, source))
         except HistoryError as exc:
             self.details.show_detail(None)
             self.banner.show_message(str(exc), level="error")
@@ -480,6 +481,23 @@ class HistoryView(QWidget):
             + (f"; {pruned:,} older ones deleted" if pruned else "")
         )
         return pruned
+
+
+def _sandbox_note(summary: SubmissionSummary, source: OutputSource | None) -> str | None:
+    """A word on pictures of the built-in sandbox from an earlier session: they are gone."""
+    if summary.target_name != SANDBOX.name:
+        return None
+    live = getattr(source, "base_url", None)
+    if (
+        live is not None
+        and live == summary.base_url.rstrip("/")
+        and getattr(source, "has_key", False)
+    ):
+        return None  # this session's sandbox: its pictures are there
+    return (
+        "The built-in sandbox keeps output files only while it runs: pictures from an earlier "
+        "session of composer cannot load."
+    )
 
 
 def _kind(sent: SentRequest) -> RequestKind:

@@ -104,6 +104,8 @@ class BatchGridView(QWidget):
         self.zoom.setToolTip("Cell size")
         self.zoom.setAccessibleName("Cell size")
         self.zoom.valueChanged.connect(lambda step: self.set_side(SIDES[step]))
+        self.zoom.actionTriggered.connect(self._zoomed_by_hand)
+        self._zoom_chosen = False  # until the user picks a size, a new batch fits the width
         self.save_button = QPushButton("Save all…")
         self.save_button.setObjectName("batch_grid__save_all")
         self.save_button.setToolTip("Save every output of the batch, named by run and batch values")
@@ -209,6 +211,8 @@ class BatchGridView(QWidget):
                 self.page_choice.addItem(page.label or "All")
         self.page_choice.blockSignals(False)
         self.page_bar.setVisible(grid is not None and len(grid.pages) > 1)
+        if grid is not None and not self._zoom_chosen:
+            self._fit_width(grid)
         self._build_page()
 
     def update_run(self, state: RunState) -> None:
@@ -235,6 +239,23 @@ class BatchGridView(QWidget):
         if side != self.side:
             self.side = side
             self._build_page()
+
+    def _zoomed_by_hand(self, _action: int) -> None:
+        self._zoom_chosen = True
+
+    def _fit_width(self, grid: BatchGrid) -> None:
+        """The largest cell size at which every column fits the width there is (no rebuild)."""
+        room = self.scroller.viewport().width() - (150 if grid.rows is not None else 0)
+        if room <= 0:
+            return
+        gap = 8 + 12  # layout spacing + the tile's margins
+        fitting = [side for side in SIDES if grid.column_count * (side + gap) <= room]
+        side = fitting[-1] if fitting else SIDES[0]
+        side = min(side, DEFAULT_SIDE * 2)
+        self.side = side
+        self.zoom.blockSignals(True)
+        self.zoom.setValue(SIDES.index(side))
+        self.zoom.blockSignals(False)
 
     def _update_summary(self) -> None:
         grid = self.grid

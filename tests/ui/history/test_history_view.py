@@ -113,6 +113,8 @@ def test_details_show_runs_statuses_and_outputs(make_view: Any, entries: dict[st
     assert details.gallery.summary.text() == "1 image · 1 text"
     view.select(entries["castle"])
     assert details.title.text() == "sd-v35-large · failed"
+    # No sandbox of this session serves these pictures: the view says why they cannot load.
+    assert "keeps output files only while it runs" in details.notes.text()
 
 
 def test_reopen_gives_the_exact_body_that_was_sent(

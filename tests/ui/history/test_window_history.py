@@ -71,5 +71,6 @@ def test_pictures_of_an_entry_load_through_its_targets_session(runs: Runs, qtbot
     hook.view.select(submission.history_id)
     gallery = hook.view.details.gallery
     assert gallery.source is submission.session.api
+    assert not hook.view.details.notes.isVisibleTo(hook.view)  # this session's sandbox: no note
     qtbot.waitUntil(lambda: bool(gallery.tiles) and gallery.tiles[0].state == "image", timeout=5000)
     run_async(qtbot, hook.aclose())
