@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -152,17 +152,22 @@ class HistoryView(QWidget):
         layout.addWidget(self.filters)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(footer)
-        for keys, slot in (
-            (QKeySequence.StandardKey.Find, self._focus_search),
-            (QKeySequence(Qt.Key.Key_Delete), self.confirm_delete),
-            (QKeySequence(Qt.Key.Key_Return), self.reopen_selected),
-        ):
-            shortcut = QShortcut(
-                QKeySequence(keys), self.table if keys != QKeySequence.StandardKey.Find else self
-            )
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self._focus_search)
+        self.table.installEventFilter(self)  # Enter reopens, Delete deletes (in the list only)
         self._set_enabled(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.reopen_selected()
+                return True
+            if event.key() == Qt.Key.Key_Delete:
+                self.confirm_delete()
+                return True
+        return super().eventFilter(watched, event)
 
     # --- the database ---
 

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -220,3 +221,14 @@ def test_a_too_new_file_is_reported_not_touched(make_view: Any, history_path: Pa
     assert not view.open_store()
     assert "newer composer" in view.banner.text.text()
     assert history_path.read_bytes() == before
+
+
+def test_keys_reopen_and_delete(make_view: Any, entries: dict[str, int], qtbot: QtBot) -> None:
+    view: HistoryView = make_view()
+    view.open_store()
+    view.select(entries["lighthouse"])
+    view.table.setFocus()
+    with qtbot.waitSignal(view.reopen_requested, timeout=1000):
+        qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    qtbot.keyClick(view.table, Qt.Key.Key_Delete)
+    assert isinstance(view.prompt, QMessageBox) and view.prompt.isVisible()
