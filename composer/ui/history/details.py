@@ -169,7 +169,15 @@ class HistoryDetails(QWidget):
         self.grid.set_source(source)
 
     def show_detail(self, detail: SubmissionDetail | None, note: str | None = None) -> None:
-        """Show one entry (None: nothing selected), with an optional ``note`` under its title."""
+        """Show one entry (None: nothing selected), with an optional ``note`` under its title.
+
+        The same entry again (a refresh while its runs go on) is updated in place: the grid's
+        cells and the runs table follow, the tab and scroll positions stay."""
+        again = (
+            detail is not None
+            and self.detail is not None
+            and detail.summary.id == self.detail.summary.id
+        )
         self.detail = detail
         self.placeholder.setVisible(detail is None)
         self.content.setVisible(detail is not None)
@@ -200,12 +208,17 @@ class HistoryDetails(QWidget):
         states = run_states(detail)
         if summary.run_count > 1 or summary.batch_id:
             self.outputs.setCurrentWidget(self.grid)
-            self.grid.show_batch(detail.body, states)
+            if again:
+                for state in states:
+                    self.grid.update_run(state)
+            else:
+                self.grid.show_batch(detail.body, states)
         else:
             self.outputs.setCurrentWidget(self.gallery)
             self.gallery.show_run(states[0] if states else None)
         self._fill_runs(detail)
-        self.body.setPlainText(render_body(detail.body).text)
+        if not again:
+            self.body.setPlainText(render_body(detail.body).text)
 
     def _fill_runs(self, detail: SubmissionDetail) -> None:
         self.runs.setRowCount(len(detail.runs))

@@ -83,6 +83,7 @@ class HistoryView(QWidget):
         # one); without it, ``source`` serves every entry.
         self.source_for: Callable[[SubmissionSummary], OutputSource | None] | None = None
         self.source = source
+        self._quiet = False
         self.model = HistoryListModel()
 
         self.banner = Banner("history_banner")
@@ -260,15 +261,22 @@ class HistoryView(QWidget):
         if self.store is None:
             return
         selected = self.selected_ids()
+        self._quiet = True  # the reset clears the selection: the details stay meanwhile
         try:
             self.model.reload()
             self.filters.set_subjects(self.store.subjects())
+            if selected:
+                self.select(selected[0])
         except HistoryError as exc:
             self.banner.show_message(str(exc), level="error")
             return
+        finally:
+            self._quiet = False
         self._update_count()
-        if selected:
-            self.select(selected[0])
+        if self.selected_ids() != selected[:1] or not selected:
+            self.details.show_detail(None)
+        else:
+            self._show_selected()  # in place: only what changed (a live batch's cells)
 
     def _update_count(self) -> None:
         if self.store is None:
@@ -301,6 +309,10 @@ class HistoryView(QWidget):
         return [self.model.rows[row].id for row in rows if row < len(self.model.rows)]
 
     def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if not self._quiet:
+            self._show_selected()
+
+    def _show_selected(self) -> None:
         ids = self.selected_ids()
         if len(ids) != 1 or self.store is None:
             self.details.show_detail(None)

@@ -83,7 +83,10 @@ class HistoryHook(QObject):
         self.view.message.connect(window.show_message)
         controller = window.runs_controller
         if controller is not None:
-            controller.on_submission(lambda _submission: self._refresh.start())
+            # At most one refresh per interval while runs go on (a restarted timer would never
+            # fire during a busy batch).
+            controller.on_submission(lambda _submission: self._refresh_soon())
+            controller.on_run(lambda _submission, _state: self._refresh_soon())
 
     def _view_menu(self) -> QMenu:
         for action in self.window.menuBar().actions():
@@ -107,6 +110,10 @@ class HistoryHook(QObject):
     def _on_visible(self, visible: bool) -> None:
         if visible and self.view.store is None:
             self.view.open_store()
+
+    def _refresh_soon(self) -> None:
+        if not self._refresh.isActive() and self.dock.isVisible():
+            self._refresh.start()
 
     def _refresh_if_shown(self) -> None:
         if self.dock.isVisible() and self.view.store is not None:

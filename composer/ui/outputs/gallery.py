@@ -40,7 +40,7 @@ from composer.core.runs import MediaItem, RunState, RunStatus
 from composer.ui.outputs.flow import FlowLayout
 from composer.ui.outputs.images import ImageLoader, OutputSource
 from composer.ui.outputs.saving import SaveBar, choose_file, choose_folder
-from composer.ui.outputs.tile import ImageTile, tiles_style
+from composer.ui.outputs.tile import ImageTile, follow_theme
 from composer.ui.outputs.viewer import ImageViewer, ViewItem
 from composer.ui.theme import set_role
 
@@ -124,6 +124,7 @@ class OutputsGallery(QWidget):
 
         self._pictures = QWidget()
         self._pictures.setObjectName("outputs_gallery__pictures")
+        follow_theme(self._pictures)
         self._flow = FlowLayout(self._pictures, spacing=10)
         self._texts = QVBoxLayout()
         self._texts.setSpacing(8)
@@ -224,7 +225,6 @@ class OutputsGallery(QWidget):
                     widget.deleteLater()
 
     def _build(self, state: RunState) -> None:
-        self._pictures.setStyleSheet(tiles_style())  # in the theme of the moment
         position = 0
         number = 0
         for output in state.outputs:

@@ -43,7 +43,7 @@ from composer.ui.outputs.cells import GridCell, first_picture
 from composer.ui.outputs.gallery import is_image
 from composer.ui.outputs.images import ImageLoader, OutputSource
 from composer.ui.outputs.saving import SaveBar, choose_folder
-from composer.ui.outputs.tile import tiles_style
+from composer.ui.outputs.tile import follow_theme
 from composer.ui.outputs.viewer import ImageViewer, ViewItem
 from composer.ui.theme import set_role
 
@@ -142,6 +142,7 @@ class BatchGridView(QWidget):
         set_role(self.empty, "muted")
         self._table = QWidget()
         self._table.setObjectName("batch_grid__table")
+        follow_theme(self._table)
         self._layout = QGridLayout(self._table)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setHorizontalSpacing(8)
@@ -289,7 +290,6 @@ class BatchGridView(QWidget):
             self._table.hide()
             return
         self.empty.hide()
-        self._table.setStyleSheet(tiles_style())  # in the theme of the moment
         self._table.show()
         self.page_choice.blockSignals(True)
         self.page_choice.setCurrentIndex(self.page)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import math
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPixmap
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 from shiboken6 import Shiboken
 
 from composer.ui.outputs.images import ImageLoader, ImageLoadError
-from composer.ui.theme import current_theme, set_role
+from composer.ui.theme import ThemeManager, current_theme, set_role
 
 
 def decode_side(side: int, ratio: float) -> int:
@@ -40,6 +40,26 @@ def tiles_style() -> str:
         f"{frames} {{ background: {theme.alt_base}; border: 1px solid {theme.border}; "
         f"border-radius: 6px; }} {lit} {{ border-color: {theme.accent}; }}"
     )
+
+
+class _ThemeFollower(QObject):
+    """Re-applies the tiles' style sheet to its parent when the theme changes (a child object,
+    so the connection ends with the container)."""
+
+    def apply(self, _theme: object = None) -> None:
+        parent = self.parent()
+        if isinstance(parent, QWidget):
+            parent.setStyleSheet(tiles_style())
+
+
+def follow_theme(container: QWidget) -> None:
+    """Give ``container`` the tiles' style sheet now and again whenever the theme changes."""
+    follower = _ThemeFollower(container)
+    follower.apply()
+    app = QApplication.instance()
+    manager = app.findChild(ThemeManager) if app is not None else None
+    if isinstance(manager, ThemeManager):
+        manager.changed.connect(follower.apply)
 
 
 def keep_space_when_hidden(widget: QWidget) -> None:

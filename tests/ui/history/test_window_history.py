@@ -74,3 +74,22 @@ def test_pictures_of_an_entry_load_through_its_targets_session(runs: Runs, qtbot
     assert not hook.view.details.notes.isVisibleTo(hook.view)  # this session's sandbox: no note
     qtbot.waitUntil(lambda: bool(gallery.tiles) and gallery.tiles[0].state == "image", timeout=5000)
     run_async(qtbot, hook.aclose())
+
+
+def test_the_open_history_follows_a_batch_as_it_runs(runs: Runs, qtbot: QtBot) -> None:
+    hook = _hook(runs)
+    hook.show()
+    assert hook.view.model.rowCount() == 0
+    runs.open_sample("batch-grid-3x3.json")
+    submission = runs.submit()
+    # The new entry appears by itself, and its grid fills in place as the runs finish.
+    qtbot.waitUntil(lambda: hook.view.model.rowCount() == 1, timeout=5000)
+    hook.view.select(hook.view.model.rows[0].id)
+    grid = hook.view.details.grid
+    first_cells = dict(grid.cells)
+    runs.wait_done(submission, timeout=15_000)
+    qtbot.waitUntil(lambda: grid.summary.text() == "9 runs · 9 done", timeout=5000)
+    qtbot.waitUntil(lambda: all(c.state == "image" for c in grid.cells.values()), timeout=5000)
+    assert grid.cells == first_cells  # updated in place, never rebuilt
+    assert hook.view.model.rows[0].status == "success"
+    run_async(qtbot, hook.aclose())

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from composer.client.api import ApiClient
@@ -14,6 +14,7 @@ from composer.client.results import SyncOutputs
 from composer.core.runs import MediaItem, RunOutput, RunState
 from composer.servers.sandbox import Sandbox
 from composer.ui.outputs.gallery import OutputsGallery, describe_outputs, is_image
+from composer.ui.theme import DARK, LIGHT, install_theme
 from tests.client.helpers import DEPLOYMENT_BODY
 from tests.qt_async import run_async
 from tests.ui.outputs.conftest import finished_run
@@ -150,3 +151,17 @@ def test_empty_states_say_what_is_going_on(qtbot: QtBot, api: ApiClient) -> None
     assert not gallery.save_button.isEnabled()
     gallery.show_run(RunState("r", status="failed"))
     assert gallery.empty.text() == "The run ended failed: it saved no outputs."
+
+
+def test_tiles_follow_a_theme_switch(qtbot: QtBot, api: ApiClient, qapp: QApplication) -> None:
+    gallery = _gallery(qtbot, api)
+    manager = install_theme(qapp)
+    assert LIGHT.alt_base in gallery._pictures.styleSheet()
+    manager._forced = True  # the system switched to dark
+    try:
+        manager.apply()
+        assert DARK.alt_base in gallery._pictures.styleSheet()
+    finally:
+        manager._forced = False
+        manager.apply()
+    assert LIGHT.alt_base in gallery._pictures.styleSheet()
