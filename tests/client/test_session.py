@@ -307,3 +307,21 @@ def test_default_labels_name_the_model_or_deployment(sandbox: Sandbox, kind: Req
             return submission
 
     assert run(main()).label == str(body[kind.key])
+
+
+def test_a_local_webhook_that_cannot_start_is_said_and_the_batch_still_sent(
+    sandbox: Sandbox,
+) -> None:
+    async def broken() -> str:
+        raise OSError("port in use")
+
+    async def main() -> Submission:
+        async with session_for(sandbox, local_webhook=broken) as session:
+            return await session.submit(GRID)
+
+    submission = run(main())
+    assert submission.accepted and "webhook" not in submission.sent_body
+    assert submission.notes[0] == (
+        "No local webhook endpoint (port in use): the batch's runs stay unknown"
+    )
+    assert submission.discovery_error is not None

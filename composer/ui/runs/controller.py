@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,9 @@ if TYPE_CHECKING:
     from composer.ui.catalogue import CatalogueSource
     from composer.ui.main_window import MainWindow, SubmitRequest
     from composer.ui.targets_dialog import TargetsDialog
+
+
+logger = logging.getLogger(__name__)
 
 
 class RunsController(QObject):
@@ -96,6 +100,7 @@ class RunsController(QObject):
         self.view.refresh_requested.connect(self.refresh)
         self.view.message.connect(window.show_message)
         self.refresh_targets()
+        self._restore_target()
         with contextlib.suppress(RuntimeError):  # no loop (a test without one): no warm-up
             asyncio.get_running_loop().run_in_executor(None, shared_ssl_context)
         if self.sandbox.url:
@@ -109,6 +114,15 @@ class RunsController(QObject):
             self.window.targets.set_profiles(self.profiles.profiles())
         except ProfileError as exc:
             self.window.show_message(str(exc))
+
+    def _restore_target(self) -> None:
+        """Choose the target the open preset names, else the last session's (a custom target
+        was not in the selector when the window restored its state)."""
+        targets = self.window.targets
+        for wanted in (self.window.document.target, self.window.settings.get_str("target")):
+            if wanted and targets.find_target(wanted) >= 0:
+                targets.select(wanted)
+                return
 
     def profile_for(self, key: str) -> Profile:
         """The profile a target key names (raises :class:`ProfileError`)."""
@@ -333,8 +347,17 @@ class RunsController(QObject):
     def _spawn[T](self, coro: Any) -> asyncio.Task[T]:
         task: asyncio.Task[T] = asyncio.ensure_future(coro)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._finished)
         return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        """A background action ended; a bug in it is said in the window, not only logged."""
+        self.tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        logger.error("a runs action failed", exc_info=exc)
+        self.window.show_message(f"That did not work ({type(exc).__name__}: {exc})")
 
     async def aclose(self) -> None:
         """Stop following (the runs go on), finish history writes, stop the local servers."""

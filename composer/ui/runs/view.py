@@ -145,7 +145,7 @@ class RunsView(QWidget):
         self.rerun_button.setToolTip("Send the same request again")
         self.clear_button.setToolTip("Remove finished runs from this list (the history keeps them)")
         bar = QHBoxLayout()
-        bar.setContentsMargins(8, 4, 8, 4)
+        bar.setContentsMargins(8, 2, 8, 2)
         bar.setSpacing(6)
         bar.addWidget(self.headline, 1)
         for button in (self.cancel_button, self.rerun_button, self.copy_button, self.clear_button):
@@ -262,6 +262,10 @@ class RunsView(QWidget):
     def _after_change(self) -> None:
         has_rows = self.model.rowCount() > 0
         self.stack.setCurrentWidget(self.tree if has_rows else self.empty)
+        # Nothing to act on or to detail yet: only the hint shows.
+        self.details.setVisible(has_rows)
+        for button in (self.cancel_button, self.rerun_button, self.copy_button, self.clear_button):
+            button.setVisible(has_rows)
         self.headline.setText(self._headline())
         self._refresh_details()
 
