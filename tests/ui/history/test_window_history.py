@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QPushButton
+import gc
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
+from composer.app import main
+from composer.ui.catalogue import StaticCatalogue
 from composer.ui.history.window_hook import HistoryHook, install_history
+from composer.ui.outputs.page import OutputsPage
 from tests.qt_async import run_async
+from tests.ui.conftest import WindowFactory
 from tests.ui.runs.conftest import Runs, make_runs, runs
 
 __all__ = ["make_runs", "runs"]  # fixtures
@@ -93,3 +101,23 @@ def test_the_open_history_follows_a_batch_as_it_runs(runs: Runs, qtbot: QtBot) -
     assert grid.cells == first_cells  # updated in place, never rebuilt
     assert hook.view.model.rows[0].status == "success"
     run_async(qtbot, hook.aclose())
+
+
+def test_the_app_installs_outputs_and_history(
+    qapp: QApplication, make_window: WindowFactory, qtbot: QtBot, qasync_loop: qasync.QEventLoop
+) -> None:
+    window = make_window()
+    window.complete_startup()
+    # Qt emits lastWindowClosed from exec(), which tests do not run: close, then say so.
+    QTimer.singleShot(200, lambda: (window.close(), qapp.lastWindowClosed.emit()))
+    try:
+        run_async(qtbot, main(qapp, window, StaticCatalogue.known_models()), timeout=10_000)
+    finally:
+        gc.unfreeze()
+        qapp.setQuitOnLastWindowClosed(True)
+    view = window.runs_view
+    assert view is not None and any(isinstance(page, OutputsPage) for page in view.pages)
+    action = window.actions_by_name["history"]
+    assert action.shortcut().toString() == "Ctrl+H"
+    hook = window.findChild(HistoryHook)
+    assert hook is not None and hook.view.store is None  # closed on quit
