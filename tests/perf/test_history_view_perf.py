@@ -124,7 +124,7 @@ def test_history_view_opens_and_searches_100k_within_200ms(
         view.model.fetchMore()
         qapp.processEvents()
 
-    figures["scroll: the next page of 200"] = _median_ms(scroll_page)
+    figures["scroll: the next page of 100"] = _median_ms(scroll_page)
     batch_id = next(row.id for row in view.model.rows if row.run_count == 9)
     figures["select a batch entry (details, 3 x 3 grid)"] = _median_ms(
         lambda: (view.table.clearSelection(), view.select(batch_id), qapp.processEvents())

@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush, QColor
 from composer.core.history import HistoryQuery, HistoryStore, SubmissionSummary
 from composer.ui.theme import current_theme
 
-PAGE_SIZE: Final = 200
+PAGE_SIZE: Final = 100  # rows per read: a few screens of the list
 SUMMARY_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 COLUMNS: Final = ("When", "Status", "Model / deployment", "Inputs", "Runs", "Target")
 
