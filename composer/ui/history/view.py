@@ -4,7 +4,7 @@
 
     view = HistoryView(library=library, source=api)   # the composer home's history.sqlite3
     view.open_store()                                  # False (and a banner) for an unusable file
-    view.reopen_requested.connect(window.open_sent)    # a SentRequest: the body exactly as sent
+    view.reopen_requested.connect(reopen)              # a SentRequest: the body exactly as sent
 
 A damaged file, or one from a newer composer, is never overwritten: the view says what is wrong
 and offers to move it aside (``history.sqlite3.unusable-DATE``) and start a new history.

@@ -6,6 +6,8 @@
 - :mod:`composer.ui.outputs.gallery`: ``OutputsGallery.show_run(state)``, one run's outputs
 - :mod:`composer.ui.outputs.grid_view`: ``BatchGridView.show_batch(body, states)`` and
   ``update_run(state)``, a batch as rows x columns (x pages) of its batch values
+- :mod:`composer.ui.outputs.page`: ``install_outputs_page(window)``, the runs panel's Outputs
+  page (gallery for a run, grid for a batch, following the selection)
 - :mod:`composer.ui.outputs.viewer`: ``ImageViewer``, the large non-modal view
 - :mod:`composer.ui.outputs.saving`: ``SaveBar`` (progress and outcome), folder/file choosers
 """
