@@ -45,6 +45,7 @@ from composer.client.results import (
     SubmitResult,
     SyncOutputs,
 )
+from composer.client.retry import RetryPolicy
 from composer.client.session_history import HistoryRecorder
 from composer.client.submission import (
     Submission,
@@ -78,13 +79,14 @@ class Session:
         concurrency: int = 8,
         local_webhook: LocalWebhook | None = None,
         trust_env: bool = True,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.access = access
         # A pool as large as the polling workers (and two for submits and cancels): every
         # request makes httpcore look at each pooled connection, so a larger pool costs time.
         self.api = api or ApiClient(
             access.base_url, access.api_key, target=access.name, trust_env=trust_env,
-            max_connections=concurrency + 2,
+            max_connections=concurrency + 2, retry=retry,
         )  # fmt: skip
         self.group = TrackerGroup(self.api, schedule=schedule, concurrency=concurrency)
         self.local_webhook = local_webhook

@@ -39,6 +39,7 @@ from composer.client.access import (
 )
 from composer.client.api import ApiClient, shared_ssl_context
 from composer.client.group import PollSchedule
+from composer.client.retry import RetryPolicy
 from composer.client.session import Session, Submission
 from composer.core.catalogue import DeploymentInfo, ModelInfo
 from composer.core.history import HistoryStore
@@ -72,6 +73,7 @@ class RunsController(QObject):
         notifier: FinishNotifier | None = None,
         environ: Mapping[str, str] | None = None,
         trust_env: bool = True,
+        retry: RetryPolicy | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -85,6 +87,7 @@ class RunsController(QObject):
         self.schedule = schedule
         self.environ = os.environ if environ is None else environ
         self.trust_env = trust_env
+        self.retry = retry
         self.sessions: dict[tuple[str, str, str], Session] = {}
         self.dialog: TargetsDialog | None = None
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -148,6 +151,7 @@ class RunsController(QObject):
                 schedule=self.schedule,
                 local_webhook=self.webhooks.ensure,
                 trust_env=self.trust_env,
+                retry=self.retry,
             )
             session.on_submission(self._on_submission)
             session.on_run(self._on_run)
