@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from composer.core.presets import Preset
     from composer.ui.catalogue import CatalogueSource
+    from composer.ui.history.window_hook import HistoryHook
     from composer.ui.main_window import MainWindow
     from composer.ui.runs.controller import RunsController
 
@@ -97,6 +98,7 @@ async def main(app: QApplication, window: MainWindow, source: CatalogueSource | 
     if not window.isVisible():
         closed.set()
     controller = start_runs(window)
+    history_dock = start_outputs_and_history(window)
     if source is not None:
         window.set_catalogue_provider(lambda _target: source)
     else:
@@ -107,6 +109,7 @@ async def main(app: QApplication, window: MainWindow, source: CatalogueSource | 
     try:
         await closed.wait()
     finally:
+        await history_dock.aclose()
         await controller.aclose()
         if controller.history is not None:
             controller.history.close()
@@ -145,6 +148,21 @@ def start_runs(window: MainWindow) -> RunsController:
             level="warning",
         )
     return controller
+
+
+def start_outputs_and_history(window: MainWindow) -> HistoryHook:
+    """The Outputs page of the runs panel (gallery, batch grid) and the History dock."""
+    from composer.client.api import ApiClient
+    from composer.ui.history.window_hook import install_history
+    from composer.ui.outputs.page import install_outputs_page
+
+    install_outputs_page(window)
+
+    def keyless_client(base_url: str, target: str) -> ApiClient:
+        # For pictures of history entries whose target has no session in this window.
+        return ApiClient(base_url, None, target=target)
+
+    return install_history(window, make_client=keyless_client)
 
 
 def _load(path: Path | None) -> tuple[Preset | None, Path | None] | None:
