@@ -6,7 +6,6 @@ shows first (with a quick, unvalidated read of the preset) and loads the rest ri
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -194,7 +193,7 @@ def _screenshot(preset_file: Path | None, path: Path) -> int:
     # A screenshot must not read or change the user's session: fresh settings, no restore offer.
     window = MainWindow(
         store=DraftStore(pid=-1),
-        settings=Settings(Path(os.devnull)),
+        settings=Settings.ephemeral(),
         preset=loaded[0],
         preset_path=loaded[1],
         offer_restore=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 import time
@@ -15,6 +16,11 @@ def write_atomic(path: Path, data: bytes) -> None:
     The temporary file is flushed to disk before the rename, so a crash or a full disk leaves the
     previous file intact; on failure the temporary file is removed and the error propagates.
     """
+    if path.exists() and not path.is_file():
+        # A rename would replace a device, a fifo or a folder's entry (as root: /dev/null).
+        raise IsADirectoryError(
+            errno.EISDIR, "not a regular file, refusing to replace it", str(path)
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -29,12 +29,24 @@ class Settings:
     """A small key/value store of JSON values, saved as one file."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path if path is not None else settings_path()
+        self.path: Path | None = path if path is not None else settings_path()
         self.values: dict[str, Any] = {}
         self.problem: str | None = None
         self._load()
 
+    @classmethod
+    def ephemeral(cls) -> Settings:
+        """Default settings that live in memory only: nothing is read and :meth:`save` writes
+        nothing (for screenshots and other runs that must not touch the user's session)."""
+        settings = cls.__new__(cls)
+        settings.path = None
+        settings.values = {}
+        settings.problem = None
+        return settings
+
     def _load(self) -> None:
+        if self.path is None:
+            return
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -94,6 +106,9 @@ class Settings:
     def save(self) -> None:
         """Write the file atomically (raises OSError when the folder is not writable)."""
         from composer.core.atomic import write_text_atomic  # tempfile: loaded on first write
+
+        if self.path is None:
+            return
 
         document = {"format": SETTINGS_FORMAT, "version": SETTINGS_VERSION, "values": self.values}
         write_text_atomic(self.path, json.dumps(document, indent=2, sort_keys=True) + "\n")

@@ -192,3 +192,16 @@ def test_atomic_writes_keep_usual_permissions(tmp_path: Path) -> None:
     fresh.chmod(0o640)
     atomic.write_text_atomic(fresh, "{ }")
     assert fresh.stat().st_mode & 0o777 == 0o640
+
+
+def test_atomic_writes_never_replace_what_is_not_a_file(tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder.json"
+    folder.mkdir()
+    with pytest.raises(OSError, match="not a regular file"):
+        atomic.write_text_atomic(folder, "{}")
+    assert folder.is_dir()
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="not a regular file"):
+        atomic.write_text_atomic(fifo, "{}")
+    assert not fifo.is_file() and fifo.exists()

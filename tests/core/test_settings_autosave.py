@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from composer.core.autosave import DraftStore, read_draft
 from composer.core.settings import Settings, settings_path
 from composer.core.wire import RequestKind
@@ -67,3 +69,14 @@ def test_drafts_of_dead_processes_are_orphans(tmp_path: Path) -> None:
     assert mine.orphans() == []
     assert (tmp_path / "draft-1.json").exists()
     assert json.loads((tmp_path / f"draft-{os.getppid()}.json").read_text())["request"] == {}
+
+
+def test_ephemeral_settings_never_touch_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.ephemeral()
+    settings.set("theme", "dark")
+    settings.save()
+    assert settings.get("theme") == "dark"
+    assert list(tmp_path.iterdir()) == []
