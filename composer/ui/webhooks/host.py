@@ -1,0 +1,134 @@
+"""The webhook lab's place in the main window: a dock, a menu, and the tools in the form.
+
+Light on purpose: the window builds this at start-up, so it imports neither the receiver
+(uvicorn, Starlette) nor the client (httpx) nor asyncio. The lab itself
+(:class:`~composer.ui.webhooks.lab.WebhookLab`) is built the first time it is needed: the dock
+is shown, or "Use local receiver" is pressed. The receiver starts only then too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel
+
+from composer.core.webhooks import is_local_url
+from composer.ui.theme import Theme, set_role
+from composer.ui.webhooks.form_tools import WebhookFormTools
+
+if TYPE_CHECKING:
+    from composer.core.webhooks import WebhookRecord
+    from composer.ui.main_window import MainWindow
+    from composer.ui.webhooks.lab import WebhookLab
+    from composer.ui.webhooks.timeline_page import RunTimelinePage
+
+
+class WebhookLabHost(QObject):
+    """Owns the dock, the Webhooks menu and the form's webhook tools of one window.
+
+    ``lab`` is None until :meth:`ensure` builds it. Others connect through :meth:`ensure`
+    (e.g. ``host.ensure().add_listener(session_feed)``) or :meth:`on_lab` (called once the lab
+    exists, at once if it already does), which keeps the lab lazy.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.lab: WebhookLab | None = None
+        self._waiting: list[Callable[[WebhookLab], None]] = []
+        self.dock = QDockWidget("Webhooks", window)
+        self.dock.setObjectName("webhook_dock")
+        self.dock.setAllowedAreas(
+            Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        placeholder = QLabel("The webhook lab opens here.")
+        set_role(placeholder, "muted")
+        self.dock.setWidget(placeholder)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.dock.visibilityChanged.connect(self._on_dock_visible)
+
+        self.form_tools = WebhookFormTools(
+            window.binding,
+            self.receiver_url,
+            sign=self.sign,
+            target_is_local=lambda: is_local_url(window.targets.base_url),
+        )
+        window.form.webhook_slot.addWidget(self.form_tools)
+        self.form_tools.message.connect(window.show_message)
+        window.targets.target_changed.connect(lambda _key: self.form_tools.refresh())
+
+        toggle = self.dock.toggleViewAction()
+        toggle.setText("Webhook lab")
+        toggle.setObjectName("show_webhooks")
+        toggle.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        toggle.setToolTip("Show the webhook receiver, events, replay and simulator")
+        use = QAction("Use local receiver", window)
+        use.setObjectName("use_local_receiver")
+        use.triggered.connect(lambda _checked=False: self.form_tools.use_local_receiver())
+        menu = window.menuBar().addMenu("&Webhooks")
+        menu.addAction(toggle)
+        menu.addAction(use)
+        window.actions_by_name["show_webhooks"] = toggle
+        window.actions_by_name["use_local_receiver"] = use
+
+    def ensure(self) -> WebhookLab:
+        """The lab, built now if needed."""
+        if self.lab is None:
+            from composer.ui.webhooks.lab import WebhookLab
+
+            lab = WebhookLab(self.window.settings)
+            lab.message.connect(self.window.show_message)
+            self.dock.setWidget(lab)
+            self.lab = lab
+            waiting, self._waiting = self._waiting, []
+            for callback in waiting:
+                callback(lab)
+        return self.lab
+
+    def on_lab(self, callback: Callable[[WebhookLab], None]) -> None:
+        """Call ``callback(lab)`` once the lab exists (now, if it does)."""
+        if self.lab is not None:
+            callback(self.lab)
+        else:
+            self._waiting.append(callback)
+
+    def show(self) -> WebhookLab:
+        """Build (if needed) and show the lab."""
+        lab = self.ensure()
+        self.dock.show()
+        self.dock.raise_()
+        return lab
+
+    def _on_dock_visible(self, visible: bool) -> None:
+        if visible:
+            self.ensure()
+
+    async def receiver_url(self) -> str | None:
+        """For "Use local receiver": show the lab, start the receiver, give its URL."""
+        return await self.show().receiver_url()
+
+    def sign(self, url: str) -> str:
+        """``url`` signed when the lab's signing is on."""
+        return self.lab.sign(url) if self.lab is not None else url
+
+    def timeline_page(self) -> RunTimelinePage:
+        """A run timeline page (builds the lab, which holds the events)."""
+        return self.ensure().timeline_page()
+
+    def records_of(self, run_id: str) -> list[WebhookRecord]:
+        """The events received for a run (none before the lab exists)."""
+        return self.lab.model.run_records(run_id) if self.lab is not None else []
+
+    def set_theme(self, theme: Theme) -> None:
+        """Recolour the lab after a theme switch."""
+        if self.lab is not None:
+            self.lab.set_theme(theme)
+
+    def shutdown(self) -> None:
+        """Stop the receiver and finish history writes (the window closes)."""
+        if self.lab is not None:
+            self.lab.shutdown()
