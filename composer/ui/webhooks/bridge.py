@@ -61,6 +61,7 @@ class ReceiverBridge(QObject):
         self._unsubscribe: object | None = None
         self._offset = 0  # added to the receiver's numbers (see the module docstring)
         self.last_seq = 0  # the highest number handed out so far
+        self.note: str | None = None  # what the last start had to do differently
         self._wake.connect(self._drain)
 
     # --- state ---
@@ -109,12 +110,16 @@ class ReceiverBridge(QObject):
 
     # --- start and stop ---
 
-    async def start(self, host: str | None = None, port: int | None = None) -> str | None:
+    async def start(
+        self, host: str | None = None, port: int | None = None, *, fallback: bool = False
+    ) -> str | None:
         """Start listening (on ``host:port`` when given); the URL, or None after ``failed``.
 
         Already running on that address: returns its URL at once. On another address: the old
-        receiver stops first.
+        receiver stops first. With ``fallback``, a port in use (another ``composer listen``,
+        say) gives way to a free port, and :attr:`note` says so.
         """
+        self.note = None
         host = self.host if host is None else host
         port = self.port if port is None else port
         if self.running and self._receiver is not None:
@@ -126,23 +131,34 @@ class ReceiverBridge(QObject):
             self.failed.emit("The receiver is already starting or stopping; try again.")
             return None
         self.host, self.port = host, port
-        receiver = WebhookReceiver(
-            host, port, status=self.status, delay=self.delay, secret=self._secret
-        )
         self._busy = True
         self.state_changed.emit()
         try:
-            await asyncio.to_thread(receiver.start)
-        except (ServerStartError, OSError) as exc:
-            self.failed.emit(f"The receiver could not start: {exc}. Pick another port or 0.")
-            return None
+            receiver = await self._start_receiver(host, port, fallback)
         finally:
             self._busy = False
+        if receiver is None:
+            self.state_changed.emit()
+            return None
         self._offset = self.last_seq
         self._unsubscribe = receiver.subscribe(self._on_record)
         self._receiver = receiver
         self.state_changed.emit()
         return receiver.url
+
+    async def _start_receiver(self, host: str, port: int, fallback: bool) -> WebhookReceiver | None:
+        receiver = WebhookReceiver(
+            host, port, status=self.status, delay=self.delay, secret=self._secret
+        )
+        try:
+            await asyncio.to_thread(receiver.start)
+        except (ServerStartError, OSError) as exc:
+            if fallback and port != 0:
+                self.note = f"Port {port} is taken, so the receiver listens on a free port."
+                return await self._start_receiver(host, 0, fallback=False)
+            self.failed.emit(f"The receiver could not start: {exc}. Pick another port or 0.")
+            return None
+        return receiver
 
     async def stop(self) -> None:
         """Stop listening (the records shown stay)."""

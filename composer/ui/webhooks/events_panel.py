@@ -270,7 +270,7 @@ class EventsPanel(QWidget):
                     index,
                     selection.SelectionFlag.Select | selection.SelectionFlag.Rows,
                 )
-                self.table.setCurrentIndex(index)
+                selection.setCurrentIndex(index, selection.SelectionFlag.NoUpdate)
 
     def set_signing(self, on: bool) -> None:
         """Show the signature column only while signing is in use."""

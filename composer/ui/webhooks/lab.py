@@ -98,7 +98,7 @@ class WebhookLab(QWidget):
         """The receiver's URL, starting it (with the panel's settings) when it is not running."""
         if self.bridge.url:
             return self.bridge.url
-        return await self.receiver.start()
+        return await self.receiver.start(fallback=True)
 
     def sign(self, url: str) -> str:
         """``url`` signed when signing is on."""

@@ -164,11 +164,22 @@ class ReceiverPanel(QWidget):
         else:
             spawn(self.start(), self.message.emit)
 
-    async def start(self) -> str | None:
-        """Start on the chosen address and port; the URL or None."""
-        url = await self.bridge.start(self.chosen_host, self.port.value())
+    async def start(self, *, fallback: bool = False) -> str | None:
+        """Start on the chosen address and port; the URL or None.
+
+        With ``fallback`` a taken port gives way to a free one (for "Use local receiver",
+        which must just work); the port box then shows the port in use.
+        """
+        url = await self.bridge.start(self.chosen_host, self.port.value(), fallback=fallback)
         if url:
-            self.message.emit(f"Receiving webhooks on {url}")
+            receiver = self.bridge.receiver
+            if receiver is not None and self.port.value() not in (0, receiver.port):
+                self.port.blockSignals(True)
+                self.port.setValue(receiver.port)
+                self.port.blockSignals(False)
+            note = f"{self.bridge.note} " if self.bridge.note else ""
+            self.message.emit(f"{note}Receiving webhooks on {url}")
+            self.refresh()
         return url
 
     def copy(self) -> None:
