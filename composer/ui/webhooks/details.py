@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Final
 
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from composer.core.webhooks import WebhookRecord
 from composer.ui.highlighter import JsonHighlighter
@@ -14,22 +14,48 @@ from composer.ui.theme import Theme, set_role
 
 PRETTY_LIMIT: Final = 200_000  # bytes of body pretty-printed; beyond, the raw text (cut) is shown
 RAW_LIMIT: Final = 400_000
+BODY_HEADING: Final = "Body: "
+_IN_BODY: Final = 1  # block state of the lines after the body heading
+
+
+class RecordHighlighter(JsonHighlighter):
+    """JSON colours for the body only: the request line and headers stay plain."""
+
+    def highlightBlock(self, text: str) -> None:
+        in_body = self.previousBlockState() == _IN_BODY or text.startswith(BODY_HEADING)
+        self.setCurrentBlockState(_IN_BODY if in_body else 0)
+        if in_body and not text.startswith(BODY_HEADING):
+            super().highlightBlock(text)
 
 
 def body_text(record: WebhookRecord) -> tuple[str, str]:
     """(a heading, the body as text): pretty JSON when it parses, else text, else a hex note."""
     size = len(record.body)
     if not record.body:
-        return "Body: empty", ""
+        return f"{BODY_HEADING}empty", ""
     if record.json is not None and size <= PRETTY_LIMIT:
-        return f"Body: {size} bytes of JSON", json.dumps(record.json, indent=2, ensure_ascii=False)
+        return f"{BODY_HEADING}{size} bytes of JSON", json.dumps(
+            record.json, indent=2, ensure_ascii=False
+        )
     try:
         text = record.body.decode("utf-8")
     except UnicodeDecodeError:
-        return f"Body: {size} bytes, not UTF-8 text", record.body[:4096].hex(" ")
+        return f"{BODY_HEADING}{size} bytes, not UTF-8 text", record.body[:4096].hex(" ")
     kind = "JSON" if record.json is not None else "text"
     cut = f" (first {RAW_LIMIT} shown)" if size > RAW_LIMIT else ""
-    return f"Body: {size} bytes of {kind}{cut}", text[:RAW_LIMIT]
+    return f"{BODY_HEADING}{size} bytes of {kind}{cut}", text[:RAW_LIMIT]
+
+
+def headline(record: WebhookRecord) -> str:
+    """A short line naming the event: ``#6 POST · run.updated success · run 3f1f8f36…``."""
+    parts = [f"#{record.seq} {record.method}"]
+    what = " ".join(word for word in (record.event_type, record.status) if word)
+    parts.append(what or f"{len(record.body)} bytes to {record.path}")
+    if record.run_id:
+        parts.append(f"run {record.run_id}")
+    if record.signature is not None:
+        parts.append(f"signature {record.signature.state.value}")
+    return " · ".join(parts)
 
 
 def describe(record: WebhookRecord) -> str:
@@ -56,14 +82,17 @@ class RecordDetails(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel("Select an event to see its headers and body")
+        self.title.setObjectName("webhook_event_title")
         set_role(self.title, "muted")
+        # Never let a long line widen the panel (it shares a splitter with the list).
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.text = QPlainTextEdit()
         self.text.setObjectName("webhook_event_json")
         self.text.setAccessibleName("Selected event: headers and body")
         self.text.setReadOnly(True)
         self.text.setFont(code_font())
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.highlighter = JsonHighlighter(self.text.document())
+        self.highlighter = RecordHighlighter(self.text.document())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -79,7 +108,8 @@ class RecordDetails(QWidget):
             self.text.clear()
             return
         extra = f" · {count} selected" if count > 1 else ""
-        self.title.setText(f"{record.summary()}{extra}")
+        self.title.setText(f"{headline(record)}{extra}")
+        self.title.setToolTip(record.summary())
         self.text.setPlainText(describe(record))
 
     def set_theme(self, theme: Theme) -> None:

@@ -94,7 +94,7 @@ def cell_text(record: WebhookRecord, column: Column) -> str:
     if column is Column.METHOD:
         return record.method
     if column is Column.EVENT:
-        return record.event_type or ("not ComfyDeploy" if record.body else "empty body")
+        return record.event_type or ("other" if record.body else "no body")
     if column is Column.STATUS:
         return record.status or ""
     if column is Column.PROGRESS:
@@ -184,6 +184,8 @@ class EventsModel(QAbstractTableModel):
             return record.signature.reason
         if column is Column.METHOD and record.method.upper() == "GET":
             return "A GET with a body: how ComfyDeploy sends its retries (attempts 2 and 3)"
+        if column is Column.EVENT and not record.is_comfydeploy_event:
+            return "Not a ComfyDeploy payload (no event_type and run_id)"
         if column is Column.RUN and record.run_id:
             return record.run_id
         return None

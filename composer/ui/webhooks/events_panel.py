@@ -134,6 +134,8 @@ class EventsPanel(QWidget):
         split.addWidget(self.details)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        self.table.setMinimumWidth(360)
+        self.details.setMinimumWidth(240)
         split.setSizes([620, 420])
         split.setChildrenCollapsible(False)
 

@@ -112,11 +112,13 @@ class WebhookFormTools(QWidget):
             self.use_button.setEnabled(True)
         if url is None:
             return None
+        base = url
         url = self.sign(with_run_output(url, self.run_output.isChecked()))
         self.binding.draft.seal()
         self.binding.set(WEBHOOK, url)
         self.binding.draft.seal()
-        self.message.emit(f"Webhooks of this request go to composer's receiver: {url}")
+        signed = " (signed)" if url != with_run_output(base, self.run_output.isChecked()) else ""
+        self.message.emit(f"Webhooks of this request go to composer's receiver at {base}{signed}")
         return url
 
     def _on_run_output(self, on: bool) -> None:

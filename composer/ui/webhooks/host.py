@@ -19,6 +19,8 @@ from composer.core.webhooks import is_local_url
 from composer.ui.theme import Theme, set_role
 from composer.ui.webhooks.form_tools import WebhookFormTools
 
+DOCK_MIN_HEIGHT = 320
+
 if TYPE_CHECKING:
     from composer.core.webhooks import WebhookRecord
     from composer.ui.main_window import MainWindow
@@ -38,6 +40,7 @@ class WebhookLabHost(QObject):
         super().__init__(window)
         self.window = window
         self.lab: WebhookLab | None = None
+        self._sized = False
         self._waiting: list[Callable[[WebhookLab], None]] = []
         self.dock = QDockWidget("Webhooks", window)
         self.dock.setObjectName("webhook_dock")
@@ -99,7 +102,12 @@ class WebhookLabHost(QObject):
     def show(self) -> WebhookLab:
         """Build (if needed) and show the lab."""
         lab = self.ensure()
-        self.dock.show()
+        if not self.dock.isVisible():
+            self.dock.show()
+            if not self._sized:  # a first opening gets room for a dozen events
+                self._sized = True
+                height = max(DOCK_MIN_HEIGHT, self.window.height() * 2 // 5)
+                self.window.resizeDocks([self.dock], [height], Qt.Orientation.Vertical)
         self.dock.raise_()
         return lab
 

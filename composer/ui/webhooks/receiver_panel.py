@@ -94,8 +94,9 @@ class ReceiverPanel(QWidget):
         top = QHBoxLayout()
         top.setSpacing(8)
         top.addWidget(self.toggle)
-        top.addWidget(self.state, 1)
+        top.addWidget(self.state)
         top.addWidget(self.copy_url)
+        top.addStretch(1)
         settings = QHBoxLayout()
         settings.setSpacing(6)
         for text, widget, tip in (

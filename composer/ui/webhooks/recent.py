@@ -27,17 +27,11 @@ class RecentUrls:
         """The URLs, newest first."""
         return list(self._urls)
 
-    def add(self, url: str) -> str | None:
-        """Remember ``url``; returns a message when the settings file could not be written."""
+    def add(self, url: str) -> None:
+        """Remember ``url`` (the window writes the settings file when it closes)."""
         self._urls = [url, *(item for item in self._urls if item != url)][: self.limit]
-        if self.settings is None:
-            return None
-        self.settings.set(self.key, self._urls)
-        try:
-            self.settings.save()
-        except OSError as exc:
-            return f"Could not save the recent URLs: {exc}"
-        return None
+        if self.settings is not None:
+            self.settings.set(self.key, self._urls)
 
 
 def url_combo(
@@ -59,12 +53,11 @@ def url_combo(
     return combo
 
 
-def remember(combo: QComboBox, recent: RecentUrls, url: str) -> str | None:
+def remember(combo: QComboBox, recent: RecentUrls, url: str) -> None:
     """Add ``url`` to the recent list and show the list again in ``combo`` (text kept)."""
-    problem = recent.add(url)
+    recent.add(url)
     combo.blockSignals(True)
     combo.clear()
     combo.addItems(recent.items())
     combo.setEditText(url)
     combo.blockSignals(False)
-    return problem

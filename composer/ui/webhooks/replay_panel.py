@@ -136,13 +136,13 @@ class ReplayPanel(QWidget):
         if not self.records:
             self.message.emit("Select the events to resend first.")
             return None
-        problem = remember(self.url, self.recent, url)
-        if problem:
-            self.message.emit(problem)
+        remember(self.url, self.recent, url)
         self.results = []
         self.results_view.clear()
         self.summary.setText(f"Sending {len(self.records)} to {url}…")
         self.task = spawn(self._send(list(self.records), url), self.message.emit)
+        if self.task is not None:
+            self.task.add_done_callback(lambda _task: self._refresh_button())
         self._refresh_button()
         return self.task
 
@@ -159,7 +159,6 @@ class ReplayPanel(QWidget):
             self.summary.setText(f"Stopped after {len(self.results)} of {len(records)}.")
             raise
         finally:
-            self._refresh_button()
             if len(self.results) == len(records):
                 self._summarise(url)
 

@@ -165,11 +165,7 @@ class SigningPanel(QWidget):
             self.secret.setText(value)
             self._store(value)
         if self.settings is not None:
-            self.settings.set(SETTING, on)
-            try:
-                self.settings.save()
-            except OSError as exc:
-                self.message.emit(f"Could not save the settings: {exc}")
+            self.settings.set(SETTING, on)  # written with the window's state when it closes
         self.changed.emit(self.active_secret)
 
     def _store(self, value: str) -> None:
@@ -179,7 +175,10 @@ class SigningPanel(QWidget):
     def _refresh_notice(self) -> None:
         notes = []
         if self.secrets.notice:
-            notes.append(f"{self.secrets.notice}: the secret is forgotten when composer quits.")
+            notes.append(
+                "No system keyring: the secret is kept for this session only "
+                "(composer forgets it when it quits)."
+            )
         short = secret_warning(self.secret.text()) if self.secret.text() else None
         if short:
             notes.append(short)

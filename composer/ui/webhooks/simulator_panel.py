@@ -90,6 +90,7 @@ class SimulatorPanel(QWidget):
         self.limit = QDoubleSpinBox()
         self.limit.setObjectName("simulator__limit")
         self.limit.setRange(0.5, 120.0)
+        self.limit.setDecimals(1)
         self.limit.setValue(self.policy.attempt_timeout)
         self.limit.setSuffix(" s")
         self.limit.setToolTip("Time limit per attempt (ComfyDeploy: 20 s)")
@@ -100,6 +101,7 @@ class SimulatorPanel(QWidget):
         self.scenarios = QListWidget()
         self.scenarios.setObjectName("simulator__scenarios")
         self.scenarios.setAccessibleName("Scenarios")
+        self.scenarios.setWordWrap(True)
         for name, info in SCENARIOS.items():
             item = QListWidgetItem(f"{name}: {info.description}")
             item.setData(Qt.ItemDataRole.UserRole, name)
@@ -123,11 +125,11 @@ class SimulatorPanel(QWidget):
         self.report = QTreeWidget()
         self.report.setObjectName("simulator__report")
         self.report.setAccessibleName("Simulator report")
-        self.report.setHeaderLabels(["Scenario / delivery", "Attempts", "Verdict"])
+        self.report.setHeaderLabels(["Scenario", "Answers", "Result"])
         self.report.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.report.header()
         header.resizeSection(0, 300)
-        header.resizeSection(1, 230)
+        header.resizeSection(1, 260)
         header.setStretchLastSection(True)
         self.outcome = QLabel("Pick scenarios, type your handler's URL and press Run.")
         self.outcome.setObjectName("simulator__outcome")
@@ -152,7 +154,7 @@ class SimulatorPanel(QWidget):
         split.addWidget(left)
         split.addWidget(self.report)
         split.setStretchFactor(1, 2)
-        split.setSizes([300, 600])
+        split.setSizes([330, 600])
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -214,9 +216,7 @@ class SimulatorPanel(QWidget):
         if not names:
             self.message.emit("Pick at least one scenario.")
             return None
-        problem = remember(self.url, self.recent, url)
-        if problem:
-            self.message.emit(problem)
+        remember(self.url, self.recent, url)
         self.policy = dataclasses.replace(self.policy, attempt_timeout=self.limit.value())
         self.reports = []
         self.report.clear()
@@ -255,37 +255,62 @@ class SimulatorPanel(QWidget):
             font.setBold(True)
             item.setFont(0, font)
             self.report.addTopLevelItem(item)
+            deliveries = QTreeWidgetItem(["Deliveries", "", ""])
+            item.addChild(deliveries)
             item.setExpanded(True)
+            deliveries.setExpanded(True)  # watched live; folded once the verdicts are in
             self._scenario_items[name] = item
         return item
 
+    @staticmethod
+    def _deliveries_item(scenario: QTreeWidgetItem) -> QTreeWidgetItem:
+        # The last child: verdicts are inserted before it.
+        group = scenario.child(scenario.childCount() - 1)
+        assert group is not None  # made with the scenario's item
+        return group
+
     def add_delivery(self, scenario: str, delivery: DeliveryReport) -> None:
         """Show one delivery and its attempts (called as each is answered)."""
-        parent = self._scenario_item(scenario)
+        group = self._deliveries_item(self._scenario_item(scenario))
         attempts = " → ".join(attempt_text(attempt) for attempt in delivery.attempts)
         verdict = "accepted" if delivery.accepted else "lost after every attempt"
         child = QTreeWidgetItem([f"{delivery.index}. {delivery.label}", attempts, verdict])
+        child.setToolTip(0, (delivery.trap and f"trap: {delivery.trap}") or delivery.label)
         child.setToolTip(1, attempts)
         if not delivery.accepted:
             child.setForeground(2, outcome_color("fail"))
         elif delivery.retried:
             child.setForeground(2, outcome_color("warn"))
-        parent.addChild(child)
+        group.addChild(child)
+        group.setText(0, f"Deliveries ({group.childCount()})")
         self.report.scrollToItem(child)
 
     def add_verdicts(self, scenario: ScenarioReport) -> None:
-        """Show a finished scenario's verdicts."""
+        """Show a finished scenario's verdicts above its deliveries."""
         self.reports.append(scenario)
         parent = self._scenario_item(scenario.scenario)
         parent.setText(2, OUTCOME_WORDS[scenario.outcome])
         parent.setForeground(2, outcome_color(scenario.outcome))
         parent.setToolTip(2, f"run id {scenario.run_id}")
-        for verdict in scenario.verdicts:
+        retried = sum(1 for delivery in scenario.deliveries if delivery.retried)
+        lost = sum(1 for delivery in scenario.deliveries if not delivery.accepted)
+        counts = f"{len(scenario.deliveries)} deliveries"
+        if retried:
+            counts += f", {retried} retried"
+        if lost:
+            counts += f", {lost} lost"
+        parent.setText(1, counts)
+        for position, verdict in enumerate(scenario.verdicts):
             word = OUTCOME_WORDS[verdict.outcome]
-            item = QTreeWidgetItem([f"{word} · {verdict.check}", "", verdict.message])
-            item.setToolTip(2, verdict.message)
+            # The whole width: the verdict's sentence says what to change in the handler.
+            item = QTreeWidgetItem([f"{word} · {verdict.check}: {verdict.message}"])
+            item.setToolTip(0, verdict.message)
             item.setForeground(0, outcome_color(verdict.outcome))
-            parent.addChild(item)
+            parent.insertChild(position, item)
+            item.setFirstColumnSpanned(True)
+        group = self._deliveries_item(parent)
+        group.setExpanded(scenario.outcome != "pass")
+        self.report.scrollToItem(parent)
 
     def _show_final(self) -> None:
         counts = {outcome: 0 for outcome in OUTCOME_WORDS}

@@ -140,7 +140,7 @@ class RunTimelinePage(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.tree.header()
         header.setStretchLastSection(True)
-        for column, width in enumerate((90, 110, 170, 70)):
+        for column, width in enumerate((90, 140, 170, 70)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         layout = QVBoxLayout(self)
@@ -219,10 +219,12 @@ class RunTimelinePage(QWidget):
             item.setForeground(4, QColor(theme.warning))
         self.tree.addTopLevelItem(item)
         for note in entry.notes:
-            child = QTreeWidgetItem(["", "", "", "", note])
-            child.setForeground(4, QColor(theme.muted))
-            child.setToolTip(4, note)
+            # The whole width: the reason is what a handler's author reads.
+            child = QTreeWidgetItem([note])
+            child.setForeground(0, QColor(theme.muted))
+            child.setToolTip(0, note)
             item.addChild(child)
+            child.setFirstColumnSpanned(True)
         if entry.notes:
             self.tree.setRootIsDecorated(True)
             item.setExpanded(True)

@@ -47,7 +47,9 @@ def test_cells_say_what_each_event_is() -> None:
     assert cell(2, Column.PROGRESS) == "42 %" and cell(2, Column.RUN) == RUN_A
     assert cell(4, Column.METHOD) == "GET"
     assert "retries" in str(model.index(4, Column.METHOD).data(Qt.ItemDataRole.ToolTipRole))
-    assert cell(5, Column.EVENT) == "not ComfyDeploy" and cell(5, Column.RUN) == "—"
+    assert cell(5, Column.EVENT) == "other" and cell(5, Column.RUN) == "—"
+    tip = model.index(5, Column.EVENT).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Not a ComfyDeploy payload")
     assert cell(0, Column.TARGET) == "/hook"
     assert model.index(3, 0).data(RECORD_ROLE).seq == 4
     assert model.headerData(Column.SEQ, Qt.Orientation.Horizontal) == "#"

@@ -117,7 +117,9 @@ def test_without_a_keyring_the_secret_lasts_this_session_and_says_so(
     assert lab.signing.notice.isVisible()  # known as soon as the panel asked the keyring
     secret = lab.signing.generate()
     assert lab.signing.notice.isVisible()
-    assert lab.signing.notice.text().startswith(SESSION_ONLY_NOTICE)
+    notice = lab.signing.notice.text()
+    assert notice.startswith("No system keyring: the secret is kept for this session only")
+    assert lab.signing.secrets.notice == SESSION_ONLY_NOTICE
     assert lab.signing.secrets.get(webhook_secret_account()) == secret
     assert lab.signing.active_secret == secret
 

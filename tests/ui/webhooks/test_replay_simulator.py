@@ -99,13 +99,16 @@ def test_the_simulator_reports_live_against_a_real_receiver(
     tree = panel.report
     assert tree.topLevelItemCount() == 3
     lifecycle = tree.topLevelItem(0)
-    assert lifecycle.text(2) == "PASS"
-    labels = [lifecycle.child(i).text(0) for i in range(lifecycle.childCount())]
-    assert labels[:4] == ["1. queued", "2. started", "3. running", "4. success"]
-    assert lifecycle.child(0).text(1).startswith("POST 201 ")
+    assert lifecycle.text(2) == "PASS" and lifecycle.text(1) == "4 deliveries"
+    assert lifecycle.child(0).text(0).startswith("PASS · delivered: all 4 deliveries")
+    deliveries = lifecycle.child(lifecycle.childCount() - 1)
+    assert deliveries.text(0) == "Deliveries (4)" and not deliveries.isExpanded()
+    labels = [deliveries.child(i).text(0) for i in range(deliveries.childCount())]
+    assert labels == ["1. queued", "2. started", "3. running", "4. success"]
+    assert deliveries.child(0).text(1).startswith("POST 201 ")
     retry = tree.topLevelItem(1)
-    verdicts = [retry.child(i).text(0) for i in range(retry.childCount())]
-    assert "PASS · get-retry" in verdicts
+    verdicts = [retry.child(i).text(0) for i in range(retry.childCount() - 1)]
+    assert verdicts[1].startswith("PASS · get-retry: the handler accepts a retry sent as GET")
     assert panel.outcome.text().startswith("PASS: 3 scenarios")
     methods = [r.method for r in handler.records()]
     assert methods.count("GET") == 1  # the get-retry trap's delivery
@@ -124,14 +127,16 @@ def test_a_failing_handler_gets_fail_verdicts_with_advice(
     assert task is not None
     qtbot.waitUntil(task.done, timeout=20_000)
     scenario = panel.report.topLevelItem(0)
-    assert scenario.text(2) == "FAIL"
-    first = scenario.child(0)
+    assert scenario.text(2) == "FAIL" and scenario.text(1) == "4 deliveries, 4 retried, 4 lost"
+    deliveries = scenario.child(scenario.childCount() - 1)
+    assert deliveries.isExpanded()  # a failing scenario shows what happened
+    first = deliveries.child(0)
     assert len(first.text(1).split(" → ")) == 3  # the three attempts, in order
     assert first.text(1).count("405") == 3 and "GET 405" in first.text(1)
     assert first.text(2) == "lost after every attempt"
     assert panel.outcome.text().startswith("FAIL:")
-    verdict = scenario.child(scenario.childCount() - 1)
-    assert "never accepted" in verdict.text(2)
+    verdict = scenario.child(0)
+    assert verdict.text(0).startswith("FAIL · delivered: 4 of 4 deliveries were never accepted")
 
 
 def test_the_simulator_can_point_at_the_local_receiver(lab: WebhookLab, qtbot: QtBot) -> None:
