@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from composer.core.presets import Preset
     from composer.ui.catalogue import CatalogueSource
     from composer.ui.main_window import MainWindow
+    from composer.ui.runs.controller import RunsController
 
 
 def _application() -> QApplication:
@@ -74,24 +75,67 @@ def run_gui(
 
 
 async def main(app: QApplication, window: MainWindow, source: CatalogueSource | None) -> None:
-    """Load the catalogue and wait until the last window closes."""
-    import asyncio
+    """Connect the runs (targets, submit, the runs panel) and wait until the last window closes.
 
-    from composer.ui.catalogue import StaticCatalogue
+    ``source`` replaces every target's catalogue (tests); by default each target's client
+    serves its own (``GET /models``, ``GET /deployments``)."""
+    import asyncio
+    import gc
 
     closed = asyncio.Event()
     app.setQuitOnLastWindowClosed(False)
     app.lastWindowClosed.connect(closed.set)
     if not window.isVisible():
         closed.set()
-    # Until the async client serves GET /models per target, every target offers the model
-    # ids of the contract; the client's source plugs in here.
-    fixed = source or StaticCatalogue.known_models()
-    window.set_catalogue_provider(lambda _target: fixed)
-    await closed.wait()
+    controller = start_runs(window)
+    if source is not None:
+        window.set_catalogue_provider(lambda _target: source)
+    else:
+        window.set_catalogue_provider(controller.catalogue_source)
+    # Everything made so far lives as long as the app: keep it out of the collector's full
+    # passes, which otherwise stall the loop for tens of milliseconds now and then.
+    gc.freeze()
+    try:
+        await closed.wait()
+    finally:
+        await controller.aclose()
+        if controller.history is not None:
+            controller.history.close()
     for task in asyncio.all_tasks():
         if task is not asyncio.current_task():
             task.cancel()
+
+
+def start_runs(window: MainWindow) -> RunsController:
+    """The runs controller of the window, with the history (or a banner saying why not)."""
+    from composer.core.history import HistoryError, HistoryStore, move_aside_history
+    from composer.core.paths import history_db_path
+    from composer.ui.runs.controller import RunsController
+
+    history: HistoryStore | None
+    try:
+        history = HistoryStore()
+    except HistoryError as exc:
+        history = None
+        problem = exc
+    controller = RunsController(window, history=history)
+    if history is None:
+
+        def start_anew() -> None:
+            try:
+                moved = move_aside_history(history_db_path())
+                controller.history = HistoryStore()
+            except (HistoryError, OSError) as again:
+                window.show_message(f"A new history could not be started: {again}")
+                return
+            window.show_message(f"The old history was moved to {moved}; a new one is recorded")
+
+        window.submit_banner.show_message(
+            f"Runs are not recorded in the history: {problem}",
+            [("Move it aside and start a new one", start_anew)],
+            level="warning",
+        )
+    return controller
 
 
 def _load(path: Path | None) -> tuple[Preset | None, Path | None] | None:

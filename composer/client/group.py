@@ -49,6 +49,7 @@ from composer.core.runs import RunState, RunUpdate, initial_state, merge
 _FATAL = (errors.UnauthorizedError, errors.ValidationFailedError, errors.BadRequestError)
 
 Listener = Callable[[RunState], None]
+BatchListener = Callable[[BatchProgress], None]
 JobKind = Literal["run", "candidate", "batch"]
 
 
@@ -102,6 +103,7 @@ class TrackerGroup:
         self._book = BatchBook()
         self._batch_timers: dict[str, asyncio.TimerHandle] = {}
         self._listeners: list[Listener] = []
+        self._batch_listeners: list[BatchListener] = []
         self._subscribers: list[asyncio.Queue[RunState | None]] = []
         self._ready: asyncio.Queue[tuple[JobKind, str]] = asyncio.Queue()
         self._workers: list[asyncio.Task[None]] = []
@@ -142,6 +144,14 @@ class TrackerGroup:
         """Call ``listener(state)`` on the loop for every changed state; returns a remover."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def add_batch_listener(self, listener: BatchListener) -> Callable[[], None]:
+        """Call ``listener(progress)`` on the loop when a batch's run is found or its discovery
+        gives up (``progress.error``); returns a remover."""
+        self._batch_listeners.append(listener)
+        return lambda: (
+            self._batch_listeners.remove(listener) if listener in self._batch_listeners else None
+        )
 
     async def updates(self) -> AsyncIterator[RunState]:
         """Every state change, starting with the current states, until the group is done."""
@@ -546,6 +556,7 @@ class TrackerGroup:
             self._apply(entry, item)
         if not batch.pending:
             self._cancel_batch_timer(batch.batch_id)
+        self._emit_batch(batch)
 
     def _discovery_expired(self, batch_id: str) -> None:
         batch = self._book.batches[batch_id]
@@ -555,4 +566,15 @@ class TrackerGroup:
     def _give_up(self, batch: BatchSlots, message: str) -> None:
         batch.error = message
         self._cancel_batch_timer(batch.batch_id)
+        self._emit_batch(batch)
         self._check_done()
+
+    def _emit_batch(self, batch: BatchSlots) -> None:
+        progress = batch.progress()
+        for listener in list(self._batch_listeners):
+            try:
+                listener(progress)
+            except Exception as exc:  # a broken listener must not break discovery
+                self._running_loop().call_exception_handler(
+                    {"message": "a batch listener failed", "exception": exc}
+                )

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from composer.client import errors
+from composer.client.access import KeySource, TargetAccess, resolve_access
 from composer.client.api import ApiClient
-from composer.client.group import PollSchedule, TrackerGroup
+from composer.client.group import PollSchedule
 from composer.client.results import (
     BatchQueued,
     FirstResult,
@@ -29,6 +30,7 @@ from composer.client.results import (
     SubmitResult,
     SyncOutputs,
 )
+from composer.client.session import Session, Submission
 from composer.commands.submit_follow import Follower, mask_secrets, save_first_result
 from composer.commands.submit_view import (
     JsonLinesView,
@@ -36,13 +38,11 @@ from composer.commands.submit_view import (
     TerminalView,
     fields_of_error,
 )
-from composer.commands.submit_webhooks import WebhookCatcher, is_loopback
-from composer.core.endpoints import is_batch
+from composer.commands.submit_webhooks import WebhookCatcher
+from composer.core.history import HistoryError, HistoryStore
 from composer.core.presets import Preset, PresetError, load_preset
-from composer.core.runs import initial_state, merge
+from composer.core.profiles import ProfileError, ProfileStore, UnknownProfileError
 from composer.core.snippets import KEY_VARIABLE
-from composer.core.targets import NAMED_TARGETS, base_url_for, is_url
-from composer.core.wire import RequestKind
 
 EXIT_OK: Final = 0
 EXIT_RUN_FAILED: Final = 1
@@ -58,9 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("preset", type=Path, help="a preset file (or a bare request body JSON)")
     parser.add_argument(
         "--target",
-        help="where to send it: sandbox (a built-in sandbox for this command), a target name "
-        "(comfydeploy, staging, self-hosted) or a base URL ending in /api; default: the "
-        "preset's target, else comfydeploy when $COMFY_DEPLOY_API_KEY is set, else sandbox",
+        help="where to send it: sandbox (a built-in sandbox for this command), a profile name "
+        "(comfydeploy, staging, self-hosted, or one you added in the window; its key comes from "
+        "the OS keyring unless $COMFY_DEPLOY_API_KEY is set) or a base URL ending in /api; "
+        "default: the preset's target, else comfydeploy when $COMFY_DEPLOY_API_KEY is set, else "
+        "sandbox",
     )
     parser.add_argument(
         "--wait",
@@ -73,6 +75,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="print one JSON object per line (the default when stdout is not a terminal)",
     )
     parser.add_argument("--download", type=Path, metavar="DIR", help="save the outputs in DIR")
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="do not record this submission in the local history",
+    )
     parser.add_argument(
         "--sandbox-speed",
         type=_positive,
@@ -93,15 +100,17 @@ def _positive(text: str) -> float:
 
 @dataclass
 class Plan:
-    """What one ``composer submit`` does, resolved from the arguments and the environment."""
+    """What one ``composer submit`` does, resolved from the arguments, the profiles and the
+    environment."""
 
     preset: Preset
-    target: str  # the name shown in messages
+    target: str  # the name shown in messages (the profile's name, or the URL)
     base_url: str | None  # None: start the built-in sandbox
     api_key: str | None
     wait: bool
     download: Path | None
     sandbox_speed: float
+    history: bool = True
 
 
 def run(args: argparse.Namespace) -> int:
@@ -143,25 +152,31 @@ def _plan(args: argparse.Namespace, view: SubmitView) -> Plan | int:
     if args.download is not None and args.download.exists() and not args.download.is_dir():
         print(f"composer: --download {args.download}: not a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
-    api_key = os.environ.get(KEY_VARIABLE) or None
-    target = args.target or preset.target or ("comfydeploy" if api_key else SANDBOX)
-    if not is_url(target) and target.strip().lower() not in NAMED_TARGETS:
-        names = ", ".join(sorted(NAMED_TARGETS))
-        print(
-            f"composer: unknown target {target!r}: use one of {names}, or a base URL "
-            f"ending in /api",
-            file=sys.stderr,
-        )
+    env_key = os.environ.get(KEY_VARIABLE) or None
+    wanted = args.target or preset.target or ("comfydeploy" if env_key else SANDBOX)
+    try:
+        profiles = ProfileStore()
+        profile = profiles.resolve(wanted)
+    except UnknownProfileError as exc:
+        print(f"composer: {str(exc).replace('no target named', 'unknown target', 1)}",
+              file=sys.stderr)  # fmt: skip
         return EXIT_BAD_INPUT
-    builtin = target.strip().lower() == SANDBOX
+    except ProfileError as exc:  # a bad URL, or profiles.json unusable
+        print(f"composer: --target {wanted}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if profile.is_sandbox:  # started by this command, with a token of its own
+        access = TargetAccess(profile.name, "", None, profile.id, KeySource.BUILTIN)
+    else:
+        access = resolve_access(profiles, profile)
     return Plan(
         preset=preset,
-        target=target,
-        base_url=None if builtin else base_url_for(target),
-        api_key=api_key,
-        wait=args.wait or builtin,
+        target=access.name,
+        base_url=None if profile.is_sandbox else access.base_url,
+        api_key=access.api_key,
+        wait=args.wait or profile.is_sandbox,
         download=args.download,
         sandbox_speed=args.sandbox_speed,
+        history=not args.no_history,
     )
 
 
@@ -183,54 +198,67 @@ def _start_sandbox(speed: float, view: SubmitView) -> tuple[Any, str, str]:
     return sandbox, base_url, token
 
 
-def _needs_catcher(plan: Plan) -> bool:
-    """A model batch to follow, on this machine, without a webhook of its own (see
-    :mod:`composer.commands.submit_webhooks`)."""
-    body = plan.preset.request
-    return (
-        plan.wait
-        and plan.preset.kind is RequestKind.MODEL
-        and is_batch(body)
-        and not body.get("is_native_run")
-        and not body.get("webhook")
-        and plan.base_url is not None
-        and is_loopback(plan.base_url)
-    )
+def _open_history(plan: Plan, view: SubmitView) -> HistoryStore | None:
+    """The history database, or None (with a note) when it is turned off or unusable."""
+    if not plan.history:
+        return None
+    try:
+        return HistoryStore()
+    except HistoryError as exc:
+        view.note(f"this submission is not recorded in the history: {exc}")
+        return None
 
 
 async def _submit(plan: Plan, view: SubmitView) -> int:
-    catcher = WebhookCatcher() if _needs_catcher(plan) else None
+    assert plan.base_url is not None
+    catcher: WebhookCatcher | None = None
+    holder: list[Session] = []
+
+    async def local_webhook() -> str:
+        # A model batch on this machine: its runs are named only in their webhook events.
+        nonlocal catcher
+        catcher = WebhookCatcher()
+        url = catcher.start()
+        catcher.attach(lambda payload: holder[0].feed_webhook_threadsafe(payload))
+        return url
+
+    history = _open_history(plan, view)
+    access = TargetAccess(plan.target, plan.base_url, plan.api_key)
     try:
-        if catcher is not None:
-            url = catcher.start()
-            plan.preset.request = {**plan.preset.request, "webhook": url}
-            view.note(
-                f"added webhook {url} to the request: the API names the runs of a model batch "
-                f"only in their webhook events"
-            )
-        return await _send(plan, view, catcher)
+        session = Session(
+            access, history=history, schedule=PollSchedule(), concurrency=8,
+            local_webhook=local_webhook if plan.wait else None,
+        )  # fmt: skip
+        holder.append(session)
+        async with session:
+            return await _send(plan, view, session)
     finally:
         if catcher is not None:
             catcher.stop()
+        if history is not None:
+            history.close()
 
 
-async def _send(plan: Plan, view: SubmitView, catcher: WebhookCatcher | None) -> int:
-    assert plan.base_url is not None
+async def _send(plan: Plan, view: SubmitView, session: Session) -> int:
     preset = plan.preset
-    async with ApiClient(plan.base_url, plan.api_key, target=plan.target) as api:
-        try:
-            result = await api.submit(preset.request, preset.kind)
-        except asyncio.CancelledError:
-            view.note("interrupted while sending: the run may exist, and was not cancelled")
-            raise
-        except (errors.ValidationFailedError, errors.BadRequestError) as exc:
-            view.error(str(exc), **fields_of_error(exc))
-            return EXIT_BAD_INPUT
-        except errors.ApiError as exc:
-            view.error(str(exc), **fields_of_error(exc))
-            return EXIT_API_ERROR
-        view.submitted(**_submitted_fields(result, api))
-        return await _after_submit(plan, view, api, result, catcher)
+    try:
+        submission = await session.submit(preset.request, preset.kind, label=preset.name)
+    except asyncio.CancelledError:
+        view.note("interrupted while sending: the run may exist, and was not cancelled")
+        raise
+    for note in submission.notes:
+        if note.startswith("Added webhook"):
+            view.note(note[0].lower() + note[1:])
+    exc = submission.error
+    if isinstance(exc, errors.ValidationFailedError | errors.BadRequestError):
+        view.error(str(exc), **fields_of_error(exc))
+        return EXIT_BAD_INPUT
+    if exc is not None:
+        view.error(str(exc), **fields_of_error(exc))
+        return EXIT_API_ERROR
+    assert submission.result is not None
+    view.submitted(**_submitted_fields(submission.result, session.api))
+    return await _after_submit(plan, view, session, submission)
 
 
 def _submitted_fields(result: SubmitResult, api: ApiClient) -> dict[str, Any]:
@@ -252,12 +280,9 @@ def _submitted_fields(result: SubmitResult, api: ApiClient) -> dict[str, Any]:
 
 
 async def _after_submit(
-    plan: Plan,
-    view: SubmitView,
-    api: ApiClient,
-    result: SubmitResult,
-    catcher: WebhookCatcher | None,
+    plan: Plan, view: SubmitView, session: Session, submission: Submission
 ) -> int:
+    result = submission.result
     match result:
         case NativeRun(params=params):
             view.note("is_native_run: the server created the run without running it")
@@ -270,45 +295,19 @@ async def _after_submit(
             return await save_first_result(result, plan.download, view)
         case RunQueued() | BatchQueued() if not plan.wait:
             return EXIT_OK
-    async with TrackerGroup(api, schedule=PollSchedule(), concurrency=8) as group:
-        follower = Follower(group, view, api, plan.download)
-        match result:
-            case RunQueued(run_id=run_id):
-                group.track(run_id)
-            case BatchQueued():
-                if result.count == 0:
-                    view.note("the batch has an empty column: the server started no runs")
-                    return EXIT_OK
-                if result.deployment_id is None and catcher is None:
-                    view.note(
-                        "the API names the runs of a model batch only in webhook events, which "
-                        "this command cannot receive here: follow them through your webhook"
-                    )
-                    return EXIT_OK
-                group.track_batch(result)
-                if catcher is not None:
-                    loop = asyncio.get_running_loop()
-
-                    def to_group(payload: Any) -> None:
-                        loop.call_soon_threadsafe(group.feed_webhook, payload)
-
-                    catcher.attach(to_group)
-            case StreamOpened(stream=stream):
-                group.attach_stream(stream)
-            case SyncOutputs(outputs=outputs, run_id=run_id):
-                return await _finish_sync(follower, api, outputs, run_id)
-        return await follower.follow()
-
-
-async def _finish_sync(follower: Follower, api: ApiClient, outputs: Any, run_id: str | None) -> int:
-    """A sync run already ended: one GET for its final status, then its outputs."""
-    if run_id is None:
-        follower.view.note("the run saved no outputs")
-        return EXIT_OK
-    try:
-        update = await api.get_run(run_id)
-    except errors.ApiError as exc:
-        follower.view.error(str(exc), **fields_of_error(exc))
-        return EXIT_API_ERROR
-    state = merge(initial_state(run_id), update) or initial_state(run_id)
-    return await follower.finish_one(state)
+        case BatchQueued(count=0):
+            view.note("the batch has an empty column: the server started no runs")
+            return EXIT_OK
+        case BatchQueued() if submission.discovery_error:
+            view.note(
+                "the API names the runs of a model batch only in webhook events, which this "
+                "command cannot receive here: follow them through your webhook"
+            )
+            return EXIT_OK
+        case SyncOutputs(run_id=None):
+            view.note("the run saved no outputs")
+            return EXIT_OK
+    follower = Follower(session.group, view, session.api, plan.download)
+    for state in session.group.states.values():
+        follower.seen(state)  # states from before the follower listened
+    return await follower.follow()

@@ -43,9 +43,10 @@ class Follower:
         self._ended: asyncio.Queue[RunState] = asyncio.Queue()
         self._seen_end: set[str] = set()
         self._download_failed = False
-        group.add_listener(self._on_state)
+        group.add_listener(self.seen)
 
-    def _on_state(self, state: RunState) -> None:
+    def seen(self, state: RunState) -> None:
+        """Show a state change (the group calls it; call it for states from before)."""
         self.view.state(state)
         if (state.is_terminal or state.lost) and state.run_id not in self._seen_end:
             self._seen_end.add(state.run_id)

@@ -6,6 +6,9 @@ Public surface for other parts of the app (the runs work wires these):
 - :meth:`MainWindow.show_server_errors`: put a server's 422 errors next to their fields.
 - :meth:`MainWindow.load_catalogue`: fetch models/deployments from a :class:`CatalogueSource`.
 - :attr:`MainWindow.targets`: the target selector (``set_base_url`` for the sandbox's real port).
+- :meth:`MainWindow.ensure_runs_view`: the runs panel (:class:`composer.ui.runs.view.RunsView`)
+  in the bottom dock, created in the second start-up phase; ``targets_requested`` when the user
+  asks for the Targets dialog; ``submit_banner`` for what went wrong with a submit.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QLabel,
     QMainWindow,
     QPushButton,
@@ -59,6 +63,8 @@ if TYPE_CHECKING:  # pydantic-backed: imported after the window shows (see compl
     from composer.core.library import PresetLibrary
     from composer.core.presets import Preset
     from composer.core.validation import FieldError
+    from composer.ui.runs.controller import RunsController
+    from composer.ui.runs.view import RunsView
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,7 @@ class MainWindow(PresetCommands, QMainWindow):
     """The main window; see the module docstring for what others connect to."""
 
     submit_requested = Signal(object)  # SubmitRequest
+    targets_requested = Signal()  # the user asked for the Targets dialog
     # Set by window_actions.build_actions.
     submit_button: QPushButton
     toolbar: QToolBar
@@ -122,6 +129,9 @@ class MainWindow(PresetCommands, QMainWindow):
         self.form = RequestForm(self.binding, self.marker, self.catalogue)
         self.preview = PreviewPane(self.binding, lambda: self.targets.base_url)
         self.restore_banner = Banner("restore_banner")
+        self.submit_banner = Banner("submit_banner")
+        self.runs_view: RunsView | None = None  # built in the second start-up phase
+        self.runs_controller: RunsController | None = None  # set by the controller itself
         self._build_layout()
         self.actions_by_name: dict[str, QAction] = {}
         build_actions(self)
@@ -183,6 +193,7 @@ class MainWindow(PresetCommands, QMainWindow):
                 self.document.keep_unchecked(self._open_later)
             self.form.refresh()
         self.library_panel.refresh()
+        self.ensure_runs_view()
         self._fix_tab_order()
         self._on_document_changed()
         if self._offer_restore:
@@ -208,6 +219,7 @@ class MainWindow(PresetCommands, QMainWindow):
         banner_holder = QVBoxLayout()
         banner_holder.setContentsMargins(16, 10, 16, 0)
         banner_holder.addWidget(self.restore_banner)
+        banner_holder.addWidget(self.submit_banner)
         column.addLayout(banner_holder)
         column.addWidget(scroll, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -225,6 +237,17 @@ class MainWindow(PresetCommands, QMainWindow):
         self.preview.setMinimumWidth(300)
         self.splitter.setSizes([230, 640, 470])
         self.setCentralWidget(self.splitter)
+        # The runs panel: an empty dock now (so saved dock state applies), filled after the
+        # first frame (ensure_runs_view).
+        self.runs_dock = QDockWidget("Runs")
+        self.runs_dock.setObjectName("runs_dock")
+        self.runs_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs_dock)
+        self.resizeDocks([self.runs_dock], [230], Qt.Orientation.Vertical)
         self.validity = QLabel()
         self.validity.setObjectName("validity")
         self.statusBar().addPermanentWidget(self.validity)
@@ -360,6 +383,28 @@ class MainWindow(PresetCommands, QMainWindow):
         """Mark the fields a server's 422 points at (``errors_from_422(detail)``)."""
         self.marker.show_server_errors(errors)
         self._on_settled()
+
+    def ensure_runs_view(self) -> RunsView:
+        """The runs panel in the bottom dock (built on first call)."""
+        if self.runs_view is None:
+            from composer.ui.runs.view import RunsView
+
+            self.runs_view = RunsView()
+            self.runs_view.message.connect(self.show_message)
+            self.runs_dock.setWidget(self.runs_view)
+        return self.runs_view
+
+    def show_runs(self) -> None:
+        """Show the runs panel (it may have been closed or floated away)."""
+        self.ensure_runs_view()
+        self.runs_dock.show()
+        self.runs_dock.raise_()
+
+    def open_targets(self) -> None:
+        """Ask for the Targets dialog (the runs controller opens it)."""
+        if self.receivers("2targets_requested()") == 0:
+            self.show_message("Targets can be managed once the app has finished starting")
+        self.targets_requested.emit()
 
     def undo(self) -> None:
         """Undo the last change anywhere in the form."""

@@ -62,10 +62,16 @@ def build_actions(window: MainWindow) -> None:
     search = a("find_preset", "Find preset", window.focus_search, [std.Find])
     submit = a("submit", "Submit", window.submit, ["Ctrl+Return", "Ctrl+Enter"], "submit")
     set_icon(submit, "submit", "accent_text")
+    targets = a("targets", "Targets…", window.open_targets)
+    targets.setToolTip("Add targets, set API keys, test a connection")
+    runs = window.runs_dock.toggleViewAction()
+    runs.setText("Runs panel")
+    runs.setObjectName("toggle_runs")
     for menu_title, items in (
         ("&File", [new, save, save_as, None, import_, export, None, quit_]),
         ("&Edit", [undo, redo, None, copy_curl, search]),
-        ("&Request", [submit]),
+        ("&Request", [submit, None, targets]),
+        ("&View", [runs]),
     ):
         menu = window.menuBar().addMenu(menu_title)
         for item in items:
@@ -85,6 +91,7 @@ def build_actions(window: MainWindow) -> None:
     target_label.setContentsMargins(6, 0, 2, 0)
     toolbar.addWidget(target_label)
     toolbar.addWidget(window.targets)
+    toolbar.addAction(targets)
     toolbar.addSeparator()
     toolbar.addAction(undo)
     toolbar.addAction(redo)
