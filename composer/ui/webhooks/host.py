@@ -1,15 +1,22 @@
-"""The webhook lab's place in the main window: a dock, a menu, and the tools in the form.
+"""The webhook lab's place in the main window: a dock, a menu, the tools in the form, and the
+"Webhooks" page of the runs panel.
 
 Light on purpose: the window builds this at start-up, so it imports neither the receiver
 (uvicorn, Starlette) nor the client (httpx) nor asyncio. The lab itself
 (:class:`~composer.ui.webhooks.lab.WebhookLab`) is built the first time it is needed: the dock
-is shown, or "Use local receiver" is pressed. The receiver starts only then too.
+is shown, "Use local receiver" is pressed, or the runs' own webhook endpoint got something. The
+receiver starts only then too.
+
+With the runs (:meth:`WebhookLabHost.connect_runs`, called by the runs controller): every event
+the lab receives goes to the controller (``feed_webhook``: runs update, a batch's run ids are
+learnt), the runs' own endpoint's events show in the lab, polled statuses are noted for the
+timelines, and the runs panel's detail area gets a "Webhooks" page: the selected run's timeline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -18,14 +25,15 @@ from PySide6.QtWidgets import QDockWidget, QLabel
 from composer.core.webhooks import is_local_url
 from composer.ui.theme import Theme, set_role
 from composer.ui.webhooks.form_tools import WebhookFormTools
+from composer.ui.webhooks.timeline_page import PollLog, RunTimelinePage
 
 DOCK_MIN_HEIGHT = 320
 
 if TYPE_CHECKING:
     from composer.core.webhooks import WebhookRecord
     from composer.ui.main_window import MainWindow
+    from composer.ui.runs.controller import RunsController
     from composer.ui.webhooks.lab import WebhookLab
-    from composer.ui.webhooks.timeline_page import RunTimelinePage
 
 
 class WebhookLabHost(QObject):
@@ -41,7 +49,10 @@ class WebhookLabHost(QObject):
         self.window = window
         self.lab: WebhookLab | None = None
         self._sized = False
-        self._waiting: list[Callable[[WebhookLab], None]] = []
+        self.polls = PollLog()  # statuses polled per run, for the timelines
+        self.pages: list[RunTimelinePage] = []
+        self.runs: RunsController | None = None
+        self._waiting: list[Callable[[WebhookLab], object]] = []
         self.dock = QDockWidget("Webhooks", window)
         self.dock.setObjectName("webhook_dock")
         self.dock.setAllowedAreas(
@@ -51,6 +62,9 @@ class WebhookLabHost(QObject):
         set_role(placeholder, "muted")
         self.dock.setWidget(placeholder)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        runs_dock = getattr(window, "runs_dock", None)
+        if isinstance(runs_dock, QDockWidget):
+            window.tabifyDockWidget(runs_dock, self.dock)  # Runs | Webhooks, one bottom area
         self.dock.hide()
         self.dock.visibilityChanged.connect(self._on_dock_visible)
 
@@ -85,6 +99,7 @@ class WebhookLabHost(QObject):
 
             lab = WebhookLab(self.window.settings)
             lab.message.connect(self.window.show_message)
+            lab.model.runs_changed.connect(self._refresh_pages)
             self.dock.setWidget(lab)
             self.lab = lab
             waiting, self._waiting = self._waiting, []
@@ -92,7 +107,7 @@ class WebhookLabHost(QObject):
                 callback(lab)
         return self.lab
 
-    def on_lab(self, callback: Callable[[WebhookLab], None]) -> None:
+    def on_lab(self, callback: Callable[[WebhookLab], object]) -> None:
         """Call ``callback(lab)`` once the lab exists (now, if it does)."""
         if self.lab is not None:
             callback(self.lab)
@@ -123,9 +138,44 @@ class WebhookLabHost(QObject):
         """``url`` signed when the lab's signing is on."""
         return self.lab.sign(url) if self.lab is not None else url
 
+    # --- runs ---
+
     def timeline_page(self) -> RunTimelinePage:
-        """A run timeline page (builds the lab, which holds the events)."""
-        return self.ensure().timeline_page()
+        """A new run timeline page over the lab's events (the lab is not built for it)."""
+        page = RunTimelinePage(self.records_of, self.polls)
+        page.setObjectName("webhook_timeline")
+        self.pages.append(page)
+        page.destroyed.connect(lambda: self.pages.remove(page) if page in self.pages else None)
+        return page
+
+    def _refresh_pages(self, run_ids: set[str]) -> None:
+        for page in self.pages:
+            if page.isVisible():
+                page.refresh(run_ids)
+
+    def connect_runs(self, controller: RunsController) -> None:
+        """Tie the lab to the window's runs (see the module docstring)."""
+        self.runs = controller
+        controller.webhooks.received.connect(self._from_runs_endpoint)
+        controller.run_changed.connect(self._note_run)
+        self.runs_page = self.timeline_page()
+        controller.view.add_detail_page("Webhooks", self.runs_page)
+        self.on_lab(lambda lab: lab.add_listener(self._feed_runs))
+
+    def _feed_runs(self, records: Sequence[WebhookRecord]) -> None:
+        if self.runs is None:
+            return
+        for record in records:
+            if record.json is not None:
+                self.runs.feed_webhook(record.json)
+
+    def _from_runs_endpoint(self, record: Any) -> None:
+        self.ensure().ingest([record])
+
+    def _note_run(self, _submission: object, state: Any) -> None:
+        update = getattr(state, "last_update", None)
+        if update is not None:
+            self.polls.add(update)
 
     def records_of(self, run_id: str) -> list[WebhookRecord]:
         """The events received for a run (none before the lab exists)."""

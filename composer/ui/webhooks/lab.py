@@ -3,7 +3,8 @@
 :class:`WebhookLab` wires the parts together: records from the :class:`ReceiverBridge` go to the
 events model (the list and the run timelines), to the history (:class:`EventKeeper`) and to
 every listener added with :meth:`WebhookLab.add_listener` (the runs session, which learns a
-batch's run ids from them). Events stored earlier are loaded back into the list at start.
+batch's run ids from them). Events stored earlier are loaded back into the list at start. Run
+timelines over these events live in :class:`~composer.ui.webhooks.host.WebhookLabHost`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from composer.ui.webhooks.receiver_panel import ReceiverPanel
 from composer.ui.webhooks.replay_panel import ReplayPanel
 from composer.ui.webhooks.signing_panel import SigningPanel
 from composer.ui.webhooks.simulator_panel import SimulatorPanel
-from composer.ui.webhooks.timeline_page import PollLog, RunTimelinePage
 
 RecordsListener = Callable[[list[WebhookRecord]], None]
 
@@ -54,7 +54,6 @@ class WebhookLab(QWidget):
         self.setObjectName("webhook_lab")
         self.bridge = ReceiverBridge(self)
         self.model = EventsModel(self)
-        self.polls = PollLog()
         self.keeper = EventKeeper(history, self) if keep else None
         self.receiver = ReceiverPanel(self.bridge)
         self.events = EventsPanel(self.model)
@@ -74,7 +73,6 @@ class WebhookLab(QWidget):
         layout.addWidget(self.receiver)
         layout.addWidget(self.tabs, 1)
         self._listeners: list[RecordsListener] = []
-        self._pages: list[RunTimelinePage] = []
 
         self.bridge.arrived.connect(self._on_arrived)
         self.bridge.state_changed.connect(self._on_receiver_state)
@@ -82,7 +80,6 @@ class WebhookLab(QWidget):
         self.events.replay_requested.connect(lambda: self.tabs.setCurrentWidget(self.replay))
         self.events.clear_requested.connect(self.clear_events)
         self.signing.changed.connect(self._on_secret)
-        self.model.runs_changed.connect(self._refresh_pages)
         for part in (self.receiver, self.events, self.replay, self.simulator, self.signing):
             part.message.connect(self.message)
         if self.keeper is not None:
@@ -109,6 +106,14 @@ class WebhookLab(QWidget):
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
+    def ingest(self, records: Sequence[WebhookRecord]) -> None:
+        """Records another receiver got (the runs' own webhook endpoint): numbered after those
+        shown, listed and kept like the lab's own (listeners are not told: the sender knows)."""
+        renumbered = self.bridge.renumber(records)
+        self.model.append(renumbered)
+        if self.keeper is not None:
+            self.keeper.keep(renumbered)
+
     def _on_arrived(self, records: list[WebhookRecord]) -> None:
         self.model.append(records)
         if self.keeper is not None:
@@ -127,20 +132,6 @@ class WebhookLab(QWidget):
         active = secret if isinstance(secret, str) else None
         self.bridge.set_secret(active)
         self.events.set_signing(active is not None)
-
-    # --- runs ---
-
-    def timeline_page(self) -> RunTimelinePage:
-        """A new run timeline page over these events (for the runs panel's detail area)."""
-        page = RunTimelinePage(self.model.run_records, self.polls)
-        self._pages.append(page)
-        page.destroyed.connect(lambda: self._pages.remove(page) if page in self._pages else None)
-        return page
-
-    def _refresh_pages(self, run_ids: set[str]) -> None:
-        for page in self._pages:
-            if page.isVisible():
-                page.refresh(run_ids)
 
     # --- keeping ---
 

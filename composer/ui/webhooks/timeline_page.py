@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QShowEvent
@@ -121,6 +121,7 @@ class RunTimelinePage(QWidget):
         self.run_id: str | None = None
         self.timeline: Timeline | None = None
         self._run_ended: bool | None = None
+        self._batch_runs: list[str | None] | None = None
         self.summary = QLabel("Select a run to see its webhook events")
         self.summary.setObjectName("run_timeline__summary")
         self.summary.setWordWrap(True)
@@ -164,6 +165,7 @@ class RunTimelinePage(QWidget):
         """
         self.run_id = run_id
         self._run_ended = run_ended
+        self._batch_runs = None
         self.tree.clear()
         if run_id is None:
             self.timeline = None
@@ -187,9 +189,63 @@ class RunTimelinePage(QWidget):
         return timeline
 
     def refresh(self, run_ids: set[str] | None = None) -> None:
-        """Show the current run again (when ``run_ids`` is None or names it)."""
-        if self.run_id is not None and (run_ids is None or self.run_id in run_ids):
+        """Show the current run (or batch) again (when ``run_ids`` is None or names it)."""
+        if self._batch_runs is not None:
+            if run_ids is None or run_ids & {run_id for run_id in self._batch_runs if run_id}:
+                self.show_batch_runs(self._batch_runs)
+        elif self.run_id is not None and (run_ids is None or self.run_id in run_ids):
             self.show_run(self.run_id, run_ended=self._run_ended)
+
+    def show_selection(self, selection: Any) -> None:
+        """What the runs panel selected (its ``RunSelection``): a run, a batch or nothing."""
+        batch = getattr(selection, "batch", None)
+        if batch is not None:
+            ids = [state.run_id if state is not None else None for state in batch.states]
+            self.show_batch_runs(ids)
+            return
+        state = getattr(selection, "state", None)
+        run_id = getattr(selection, "run_id", None)
+        ended = bool(state.is_terminal) if state is not None else None
+        self.show_run(run_id, run_ended=ended)
+
+    def show_batch_runs(self, run_ids: Sequence[str | None]) -> None:
+        """One line per run of a batch: its webhook events and the traps they showed."""
+        self._batch_runs = list(run_ids)
+        self.run_id = None
+        self.timeline = None
+        self.tree.clear()
+        self.tree.setRootIsDecorated(False)
+        self.notes.hide()
+        known = [run_id for run_id in run_ids if run_id]
+        events = 0
+        for position, run_id in enumerate(run_ids, start=1):
+            label = f"run {position} of {len(run_ids)}"
+            if not run_id:
+                item = QTreeWidgetItem(["", label, "run id not known yet"])
+                item.setForeground(2, QColor(current_theme().muted))
+                self.tree.addTopLevelItem(item)
+                continue
+            timeline = analyse_run(self.records_of(run_id), self.polls.statuses(run_id))
+            count = len(timeline.webhook_entries)
+            events += count
+            last = timeline.webhook_entries[-1] if count else None
+            what = f"{count} event{'s' if count != 1 else ''}"
+            if timeline.terminal_status:
+                what += f", ended {timeline.terminal_status}"
+            counts = timeline.mark_counts
+            traps = ", ".join(
+                f"{counts[mark]}× {MARK_WORDS[mark]}" for mark in MARK_WORDS if counts.get(mark)
+            )
+            progress = "" if last is None or last.progress is None else f"{last.progress:.0%}"
+            item = QTreeWidgetItem(["", label, what, progress, traps])
+            item.setToolTip(1, run_id)
+            if counts.keys() & TRAPS:
+                item.setForeground(4, QColor(current_theme().warning))
+            self.tree.addTopLevelItem(item)
+        self.summary.setText(
+            f"Batch of {len(run_ids)} runs ({len(known)} known by id): {events} webhook events. "
+            "Select a run for its timeline."
+        )
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
