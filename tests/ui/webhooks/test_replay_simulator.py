@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import qasync
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from composer.client.simulator import DeliveryPolicy
 from composer.servers.receiver import WebhookReceiver
 from composer.ui.webhooks.lab import WebhookLab
+from tests.ui.conftest import WindowFactory
 from tests.ui.webhooks.conftest import LabFactory, post_all, start, wait_rows
 from tests.webhook_factory import payload
 
@@ -176,3 +178,42 @@ def test_running_without_url_or_scenarios_says_what_is_missing(
     with qtbot.waitSignal(lab.message) as said:
         assert lab.replay.send() is None
     assert "Select the events" in said.args[0]
+
+
+def test_stop_ends_a_simulation_against_a_slow_handler(
+    lab: WebhookLab, qtbot: QtBot, handler: WebhookReceiver
+) -> None:
+    handler.set_answer(delay=5.0)  # every answer would take 5 s
+    panel = lab.simulator
+    panel.choose(["lifecycle"])
+    panel.url.setEditText(handler.url)
+    task = panel.run()
+    assert task is not None
+    qtbot.waitUntil(lambda: handler.count >= 1, timeout=5000)  # the first delivery is out
+    assert panel.run_button.text() == "Stop"
+    panel.run_button.click()
+    qtbot.waitUntil(task.done, timeout=3000)  # well before the handler would answer
+    assert task.cancelled() and panel.run_button.text() == "Run"
+    assert panel.outcome.text() == "Stopped after 0 of 1 scenarios."
+
+
+def test_recent_urls_come_back_with_the_window(
+    make_window: WindowFactory,
+    qtbot: QtBot,
+    qasync_loop: qasync.QEventLoop,
+    handler: WebhookReceiver,
+) -> None:
+    first = make_window()
+    lab = first.webhooks.show()
+    lab.simulator.url.setEditText(handler.url + "first")
+    lab.simulator.choose(["lifecycle"])
+    lab.simulator.policy = FAST
+    task = lab.simulator.run()
+    assert task is not None
+    qtbot.waitUntil(task.done, timeout=10_000)
+    first._closing = True
+    first.close()  # writes the settings file
+    second = make_window()
+    again = second.webhooks.show()
+    assert again.simulator.url.itemText(0) == handler.url + "first"
+    second.webhooks.shutdown()
