@@ -23,11 +23,18 @@ if TYPE_CHECKING:
 
 
 def _application() -> QApplication:
+    import gc
+
+    # Start-up makes many objects that live as long as the app; collecting garbage among them
+    # only costs time (about 12 ms here). Collection resumes once the window is on screen.
+    gc.disable()
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from composer.ui.theme import install_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    QTimer.singleShot(0, gc.enable)
     assert isinstance(app, QApplication)
     app.setApplicationName("composer")
     app.setApplicationDisplayName("composer")

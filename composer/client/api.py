@@ -17,6 +17,8 @@ The API key travels only to the API: downloads of output files never carry it.
 
 from __future__ import annotations
 
+import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -61,6 +63,23 @@ _UNION_MEMBERS: Final = {
     RequestKind.DEPLOYMENT: "DeploymentRunRequest",
 }
 _DEPLOYMENTS: Final = TypeAdapter(list[DeploymentInfo])
+
+
+_ssl_lock = threading.Lock()
+_ssl_context: ssl.SSLContext | None = None
+
+
+def shared_ssl_context() -> ssl.SSLContext:
+    """One TLS context (the CA certificates loaded) for every client of the process.
+
+    Loading the certificates takes tens of milliseconds; done per client, on the window's
+    event loop, that is a visible stall at the first request to each target. Call this on a
+    worker thread early (the window does) and every client reuses the result."""
+    global _ssl_context
+    with _ssl_lock:
+        if _ssl_context is None:
+            _ssl_context = httpx.create_ssl_context()
+        return _ssl_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +166,7 @@ class ApiClient:
                 limits=limits,
                 transport=self._transport,
                 trust_env=self._trust_env,
+                verify=shared_ssl_context(),
                 follow_redirects=True,
                 event_hooks={"request": [self._count_request]},
             )

@@ -152,9 +152,12 @@ class Session:
         trust_env: bool = True,
     ) -> None:
         self.access = access
+        # A pool as large as the polling workers (and two for submits and cancels): every
+        # request makes httpcore look at each pooled connection, so a larger pool costs time.
         self.api = api or ApiClient(
-            access.base_url, access.api_key, target=access.name, trust_env=trust_env
-        )
+            access.base_url, access.api_key, target=access.name, trust_env=trust_env,
+            max_connections=concurrency + 2,
+        )  # fmt: skip
         self.group = TrackerGroup(self.api, schedule=schedule, concurrency=concurrency)
         self.local_webhook = local_webhook
         self.recorder = (
@@ -367,6 +370,8 @@ class Session:
 
     def feed_webhook(self, payload: object) -> RunState | None:
         """Merge a webhook delivery's JSON (from the webhook lab or a local endpoint)."""
+        if self._closed:
+            return None
         return self.group.feed_webhook(payload)
 
     def feed_webhook_threadsafe(self, payload: object) -> None:

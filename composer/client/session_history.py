@@ -3,18 +3,21 @@
 Every write is a short SQLite transaction; a few of them per run update, for hundreds of runs,
 would still add up on the window's loop (and a WAL checkpoint may wait for the disk). So the
 session only decides *what* changed, on its loop, and hands each write to one worker thread that
-performs them in order. :meth:`HistoryRecorder.aclose` waits until every write is done (the
-command line exits only then). A history that cannot be written is reported once through
-``on_problem`` and tracking goes on.
+performs them in order. The hand-over is a plain thread-safe queue: no asyncio future or
+callback per write, so a burst of updates costs the loop nothing but appending to a queue.
+:meth:`HistoryRecorder.flush` and :meth:`HistoryRecorder.aclose` wait until every write so far is
+done (the command line exits only then). A history that cannot be written is reported once
+through ``on_problem`` and tracking goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -53,10 +56,13 @@ class HistoryRecorder:
         self.on_problem = on_problem
         self.failed: str | None = None  # the first write error, if any
         self._runs: dict[str, _Recorded] = {}
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="composer-history")
-        self._pending: set[asyncio.Future[None]] = set()
+        self._queue: queue.SimpleQueue[Callable[[], None] | Future[None] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     # --- what the session reports ---
 
@@ -146,20 +152,35 @@ class HistoryRecorder:
 
     async def flush(self) -> None:
         """Wait until every write handed over so far is done."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        if self._thread is None:
+            return
+        marker: Future[None] = Future()
+        self._queue.put(marker)
+        await asyncio.wrap_future(marker)
 
     async def aclose(self) -> None:
         """Finish every write, then stop the worker thread (the store stays open)."""
         await self.flush()
-        self._executor.shutdown(wait=False)
+        self._closed = True
+        if self._thread is not None:
+            self._queue.put(None)
 
     def _submit(self, write: Callable[[], None]) -> None:
-        if self._loop is None:
+        if self._closed:
+            return  # news after the end (a late webhook): the session no longer records
+        if self._thread is None:
             self._loop = asyncio.get_running_loop()
-        future = self._loop.run_in_executor(self._executor, self._guarded, write)
-        self._pending.add(future)
-        future.add_done_callback(self._pending.discard)
+            self._thread = threading.Thread(target=self._work, name="composer-history", daemon=True)
+            self._thread.start()
+        self._queue.put(write)
+
+    def _work(self) -> None:
+        """The worker thread: run writes in order; a marker tells a flush it is reached."""
+        while (item := self._queue.get()) is not None:
+            if isinstance(item, Future):
+                item.set_result(None)
+            else:
+                self._guarded(item)
 
     def _guarded(self, write: Callable[[], None]) -> None:
         """Run one write on the worker thread; a history error is reported, never raised."""

@@ -7,8 +7,11 @@ webhook endpoint start on worker threads, history writes happen on the session's
 
 For other widgets:
 
-- :attr:`RunsController.submission_changed` (a ``Submission``) and
-  :attr:`RunsController.run_changed` (``Submission``, ``RunState``): every change, as it happens.
+- :meth:`RunsController.on_submission` (``listener(submission)``) and
+  :meth:`RunsController.on_run` (``listener(submission, state)``): every change, as it happens,
+  on the UI thread. Plain callbacks rather than Qt signals: a signal per run update would hand
+  the interpreter lock over once per update, which stalls the window when hundreds of runs
+  change at once (and the built-in sandbox runs on a thread of this process).
 - :meth:`RunsController.feed_webhook`: hand a webhook delivery's JSON (from the webhook lab) to
   the session following that run.
 - :attr:`RunsController.webhooks`: the discovery endpoint; its ``received`` signal carries each
@@ -18,11 +21,12 @@ For other widgets:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
 from composer.client import errors
 from composer.client.access import (
@@ -32,7 +36,7 @@ from composer.client.access import (
     check_connection,
     resolve_access,
 )
-from composer.client.api import ApiClient
+from composer.client.api import ApiClient, shared_ssl_context
 from composer.client.group import PollSchedule
 from composer.client.session import Session, Submission
 from composer.core.catalogue import DeploymentInfo, ModelInfo
@@ -52,9 +56,6 @@ if TYPE_CHECKING:
 
 class RunsController(QObject):
     """Sends the window's requests and shows their runs (see the module docstring)."""
-
-    submission_changed = Signal(object)  # Submission
-    run_changed = Signal(object, object)  # Submission, RunState
 
     def __init__(
         self,
@@ -83,6 +84,8 @@ class RunsController(QObject):
         self.sessions: dict[tuple[str, str, str], Session] = {}
         self.dialog: TargetsDialog | None = None
         self.tasks: set[asyncio.Task[Any]] = set()
+        self._submission_listeners: list[Callable[[Submission], None]] = []
+        self._run_listeners: list[Callable[[Submission, RunState], None]] = []
         self._closed = False
         window.runs_controller = self
         window.webhooks.connect_runs(self)  # the webhook lab: its events in, run timelines out
@@ -94,6 +97,8 @@ class RunsController(QObject):
         self.view.refresh_requested.connect(self.refresh)
         self.view.message.connect(window.show_message)
         self.refresh_targets()
+        with contextlib.suppress(RuntimeError):  # no loop (a test without one): no warm-up
+            asyncio.get_running_loop().run_in_executor(None, shared_ssl_context)
         if self.sandbox.url:
             window.targets.set_base_url("sandbox", self.sandbox.url)
 
@@ -303,14 +308,26 @@ class RunsController(QObject):
 
     # --- session events ---
 
+    def on_submission(self, listener: Callable[[Submission], None]) -> Callable[[], None]:
+        """Call ``listener(submission)`` when a submission is created, answered, fails or a
+        run of its batch is found; returns a remover."""
+        return _add(self._submission_listeners, listener)
+
+    def on_run(self, listener: Callable[[Submission, RunState], None]) -> Callable[[], None]:
+        """Call ``listener(submission, state)`` for every changed run state; returns a
+        remover. Keep it quick (hundreds of runs may change at once): store, then draw later."""
+        return _add(self._run_listeners, listener)
+
     def _on_submission(self, submission: Submission) -> None:
         self.model.note_submission(submission)
-        self.submission_changed.emit(submission)
+        for listener in list(self._submission_listeners):
+            listener(submission)
 
     def _on_run(self, submission: Submission, state: RunState) -> None:
         self.model.note_state(submission, state)
         self.notifier.note(submission, state)
-        self.run_changed.emit(submission, state)
+        for listener in list(self._run_listeners):
+            listener(submission, state)
 
     # --- lifecycle ---
 
@@ -333,6 +350,11 @@ class RunsController(QObject):
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.webhooks.stop)
         await loop.run_in_executor(None, self.sandbox.stop)
+
+
+def _add[T](listeners: list[T], listener: T) -> Callable[[], None]:
+    listeners.append(listener)
+    return lambda: listeners.remove(listener) if listener in listeners else None
 
 
 class _SandboxCatalogue:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from composer.core.runs import RunStatus
@@ -43,6 +43,10 @@ def status_color(status: str, theme: Theme | None = None) -> QColor:
     return QColor(theme.json_number)  # a status this composer does not know
 
 
+def _selected(option: QStyleOptionViewItem) -> bool:
+    return bool(option.state & QStyle.StateFlag.State_Selected)
+
+
 class StatusChipDelegate(QStyledItemDelegate):
     """Paints :attr:`Role.STATUS` as a rounded chip with the status word."""
 
@@ -58,6 +62,12 @@ class StatusChipDelegate(QStyledItemDelegate):
             return
         text = texts.status_label(status)
         color = status_color(status)
+        fill = QColor(color)
+        fill.setAlpha(_CHIP_ALPHA)
+        if _selected(option):  # on the highlight, in its text colour
+            color = option.palette.color(QPalette.ColorRole.HighlightedText)
+            fill = QColor(color)
+            fill.setAlpha(_CHIP_ALPHA + 20)
         metrics = QFontMetrics(option.font)
         rect = option.rect
         width = min(rect.width() - 8, metrics.horizontalAdvance(text) + 16)
@@ -65,8 +75,6 @@ class StatusChipDelegate(QStyledItemDelegate):
         chip = QRectF(rect.left() + 4, rect.center().y() - height / 2 + 1, width, height)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        fill = QColor(color)
-        fill.setAlpha(_CHIP_ALPHA)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(fill)
         painter.drawRoundedRect(chip, height / 2, height / 2)
@@ -118,17 +126,22 @@ class ProgressDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(theme.border))
+        selected = _selected(option)
+        on_highlight = option.palette.color(QPalette.ColorRole.HighlightedText)
+        track = QColor(on_highlight) if selected else QColor(theme.border)
+        if selected:
+            track.setAlpha(_CHIP_ALPHA + 20)
+        painter.setBrush(track)
         painter.drawRoundedRect(bar, 2.5, 2.5)
         if isinstance(progress, float) and progress > 0:
             filled = QRectF(bar.left(), bar.top(), max(5.0, bar.width() * min(1.0, progress)), 5)
             color = status_color(status) if isinstance(status, str) else QColor(theme.accent)
             if status in _QUIET or status == texts.SENDING:
                 color = QColor(theme.accent)
-            painter.setBrush(color)
+            painter.setBrush(on_highlight if selected else color)
             painter.drawRoundedRect(filled, 2.5, 2.5)
         if text:
-            painter.setPen(QColor(theme.muted))
+            painter.setPen(on_highlight if selected else QColor(theme.muted))
             text_rect = QRectF(bar.right() + 6, rect.top(), text_width, rect.height())
             painter.drawText(
                 text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text

@@ -84,9 +84,10 @@ class SummaryPage(QTextBrowser):
         rows: list[tuple[str, str]] = []
         if state is not None:
             rows.append(("Run id", f"<code>{_e(state.run_id)}</code>"))
-            if state.progress is not None:
+            going = not state.is_terminal
+            if going and state.progress is not None:
                 rows.append(("Progress", _e(texts.percent(state.progress))))
-            if state.live_status:
+            if going and state.live_status:
                 rows.append(("Live status", _e(state.live_status)))
             timings = state.timings
             rows.append(

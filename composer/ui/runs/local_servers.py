@@ -1,8 +1,9 @@
 """The app's own local servers, started on first use off the UI thread and stopped on quit.
 
 - :class:`BuiltinSandbox`: the "Sandbox (built-in)" target. It starts the first time that target
-  is used (a submit, a catalogue load, a connection test), never at start-up, on a worker thread
-  (importing and starting it takes a moment), on a free port with the profile's fixed key.
+  is used (a submit, a catalogue load, a connection test), never at start-up, in a process of
+  its own (started and awaited from a worker thread), on a free port with the profile's fixed
+  key.
 - :class:`DiscoveryWebhooks`: a webhook receiver on 127.0.0.1 for model batches sent to an API
   on this machine, whose runs the API names only in their webhook deliveries (see
   :func:`composer.client.session.needs_local_webhook`). Every delivery is handed to a callback on
@@ -14,6 +15,11 @@ The UI only starts and stops these; the servers themselves run on their own thre
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import subprocess
+import sys
+import threading
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
@@ -27,37 +33,68 @@ if TYPE_CHECKING:
 
 DEFAULT_SANDBOX_SPEED: Final = 5.0
 """Speed factor of the built-in sandbox in the app: a flux-dev run takes a few seconds."""
+SIGNAL_RECEIVED: Final = "2received(PyObject)"
 PATH: Final = "/composer-runs"
 """The path of the discovery webhook (any path reaches the receiver; this one says whose)."""
 
 
-class BuiltinSandbox:
-    """Starts the built-in sandbox once, on demand; ``url`` is its base URL once running."""
+# The built-in sandbox's process: serve, print the base URL, stop when stdin closes (the app
+# quit, or died: the pipe closes either way, so no sandbox outlives the app).
+_CHILD = """
+import sys
+from composer.servers.sandbox import Sandbox, SandboxConfig
+config = SandboxConfig(token=sys.argv[1], speed=float(sys.argv[2]), concurrency=int(sys.argv[3]))
+sandbox = Sandbox(config)
+print(sandbox.start(), flush=True)
+sys.stdin.read()
+sandbox.stop()
+"""
 
-    def __init__(self, *, speed: float = DEFAULT_SANDBOX_SPEED, token: str = SANDBOX_API_KEY):
+
+class SandboxStartError(RuntimeError):
+    """The built-in sandbox did not start; ``str()`` says why."""
+
+
+class BuiltinSandbox:
+    """Starts the built-in sandbox once, on demand; ``url`` is its base URL once running.
+
+    It runs in a process of its own: hundreds of simulated runs and their webhooks then use the
+    machine's other cores instead of competing with the window for Python's interpreter lock.
+    """
+
+    def __init__(
+        self,
+        *,
+        speed: float = DEFAULT_SANDBOX_SPEED,
+        token: str = SANDBOX_API_KEY,
+        concurrency: int = 2,
+    ) -> None:
         self.speed = speed
         self.token = token
-        self.sandbox: Sandbox | None = None
+        self.concurrency = concurrency
+        self.sandbox: Sandbox | None = None  # an in-process sandbox given by running_at()
+        self.process: subprocess.Popen[str] | None = None
         self.url: str | None = None
         self._starting: asyncio.Future[str] | None = None
-        self._owned = True
 
     @classmethod
     def running_at(cls, sandbox: Sandbox) -> BuiltinSandbox:
-        """Use a sandbox started elsewhere (tests); :meth:`stop` leaves it running."""
+        """Use a sandbox started elsewhere, in this process (tests); :meth:`stop` leaves it."""
         builtin = cls(token=sandbox.token or SANDBOX_API_KEY)
-        builtin.sandbox, builtin.url, builtin._owned = sandbox, sandbox.base_url, False
+        builtin.sandbox, builtin.url = sandbox, sandbox.base_url
         return builtin
 
     @property
     def running(self) -> bool:
         """True while the sandbox serves."""
-        return self.sandbox is not None and self.sandbox.running
+        if self.sandbox is not None:
+            return self.sandbox.running
+        return self.process is not None and self.process.poll() is None and self.url is not None
 
     async def ensure(self) -> str:
         """The running sandbox's base URL, starting it first if needed (on a worker thread).
 
-        Raises ``composer.servers.background.ServerStartError`` when it cannot start."""
+        Raises :class:`SandboxStartError` when it cannot start."""
         if self.url is not None and self.running:
             return self.url
         if self._starting is None or self._starting.done():
@@ -70,32 +107,76 @@ class BuiltinSandbox:
                 self._starting = None
 
     def _start(self) -> str:
-        from composer.servers.sandbox import Sandbox, SandboxConfig
-
-        sandbox = Sandbox(SandboxConfig(token=self.token, speed=self.speed))
-        url = sandbox.start()
-        self.sandbox, self.url = sandbox, url
-        return url
+        self.stop()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _CHILD, self.token, str(self.speed), str(self.concurrency)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        except OSError as exc:
+            raise SandboxStartError(f"cannot start a Python process: {exc}") from exc
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        if not line.startswith("http"):
+            process.kill()
+            _out, err = process.communicate(timeout=5)
+            reason = (err.strip().splitlines() or ["it exited at once"])[-1]
+            raise SandboxStartError(reason)
+        # Keep reading its stderr, so a chatty sandbox never blocks on a full pipe.
+        threading.Thread(target=_discard, args=(process.stderr,), daemon=True).start()
+        self.process, self.url = process, line
+        return line
 
     def stop(self) -> None:
         """Stop it (idempotent); its runs end with it."""
-        sandbox, self.sandbox, self.url = self.sandbox, None, None
-        if sandbox is not None and self._owned:
-            sandbox.stop()
+        process, self.process = self.process, None
+        if self.sandbox is None:
+            self.url = None
+        if process is None:
+            return
+        try:
+            if process.stdin is not None:
+                process.stdin.close()  # the sandbox stops cleanly when its stdin closes
+            process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
+        finally:
+            if process.stdout is not None:
+                process.stdout.close()
+
+
+def _discard(stream: Any) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        for _line in stream:
+            pass
 
 
 class DiscoveryWebhooks(QObject):
-    """A local webhook endpoint whose deliveries go to ``on_payload`` on the UI thread."""
+    """A local webhook endpoint whose deliveries go to ``on_payload`` on the UI thread.
 
-    received = Signal(object)  # the WebhookRecord, on the UI thread (the webhook lab may listen)
+    Deliveries come in bursts (a batch's runs change together); the receiver's thread queues
+    them and wakes the UI thread once per burst, which then hands them over in one go, rather
+    than one queued signal (and one hand-over of the interpreter lock) per delivery.
+    """
+
+    arrived = Signal()  # emitted on the receiver's thread when the queue was empty
+    received = Signal(object)  # each WebhookRecord, on the UI thread (the webhook lab may listen)
 
     def __init__(self, on_payload: Callable[[Any], object], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.receiver: WebhookReceiver | None = None
+        self.delivered = 0
         self._on_payload = on_payload
         self._starting: asyncio.Future[str] | None = None
+        self._waiting: deque[Any] = deque()
+        self._lock = threading.Lock()
+        self._woken = False
         # Emitted on the receiver's thread; Qt queues it to this object's (the UI) thread.
-        self.received.connect(self._deliver)
+        self.arrived.connect(self._drain)
 
     @property
     def url(self) -> str | None:
@@ -120,15 +201,32 @@ class DiscoveryWebhooks(QObject):
         from composer.servers.receiver import WebhookReceiver
 
         receiver = WebhookReceiver(host="127.0.0.1", port=0)
-        receiver.subscribe(self.received.emit)
+        receiver.subscribe(self._queue)
         receiver.start()
         self.receiver = receiver
         return receiver.url.rstrip("/") + PATH
 
-    def _deliver(self, record: Any) -> None:
-        payload = getattr(record, "json", None)
-        if payload is not None:
-            self._on_payload(payload)
+    def _queue(self, record: Any) -> None:
+        """On the receiver's thread: keep the record, wake the UI thread if it sleeps."""
+        with self._lock:
+            self._waiting.append(record)
+            wake, self._woken = not self._woken, True
+        if wake:
+            self.arrived.emit()
+
+    def _drain(self) -> None:
+        """On the UI thread: hand every waiting delivery over."""
+        with self._lock:
+            records, self._waiting = self._waiting, deque()
+            self._woken = False
+        listened = self.receivers(SIGNAL_RECEIVED) > 0
+        for record in records:
+            self.delivered += 1
+            payload = getattr(record, "json", None)
+            if payload is not None:
+                self._on_payload(payload)
+            if listened:
+                self.received.emit(record)
 
     def stop(self) -> None:
         """Stop receiving (idempotent)."""

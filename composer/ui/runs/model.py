@@ -93,6 +93,7 @@ class _Group:
     summary: tuple[str, int, int, int] = (texts.SENDING, 0, 0, 0)  # status, done, failed, total
     ended: float | None = None  # monotonic time the last run ended
     rows: int = 0  # child rows (a batch's combinations), 0 for a single run
+    counts: str = ""  # a batch's runs by status ("2 running · 7 queued")
     pending: set[int] = field(default_factory=set)  # child rows changed since the last flush
 
 
@@ -109,6 +110,7 @@ class RunsModel(QAbstractItemModel):
         self._ended: dict[str, float] = {}  # run id -> monotonic time its end was seen
         self._pending: dict[str, tuple[Submission, RunState]] = {}
         self._pending_groups: set[int] = set()
+        self._flush_scheduled = False
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(COALESCE_MS)
@@ -135,12 +137,15 @@ class RunsModel(QAbstractItemModel):
         self._schedule()
 
     def _schedule(self) -> None:
-        if not self._flush_timer.isActive():
+        # A Python flag, not QTimer.isActive(): this runs for every update of every run.
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
             self._flush_timer.start()
 
     def flush(self) -> None:
         """Apply every pending change now (the timer does it; tests may call it)."""
         self._flush_timer.stop()
+        self._flush_scheduled = False
         pending, self._pending = self._pending, {}
         touched, self._pending_groups = self._pending_groups, set()
         now = time.monotonic()
@@ -394,6 +399,8 @@ class RunsModel(QAbstractItemModel):
         if not statuses:
             return (texts.NOT_RUN, 0, 0, 0)
         status = texts.batch_status(statuses) if group.rows else statuses[0]
+        if group.rows:
+            group.counts = texts.status_counts(statuses)
         return (status, done, failed, len(statuses))
 
     def _elapsed(self, group: _Group, state: RunState | None) -> float | None:
@@ -547,9 +554,9 @@ class RunsModel(QAbstractItemModel):
                     return submission.discovery_error
                 if status == texts.SENDING:
                     return f"Sending to {submission.target}…"
-                if submission.notes:
-                    return submission.notes[-1]
-                return f"{submission.target} · {submission.endpoint.path}"
+                if status == texts.REFUSED and submission.error is not None:
+                    return str(submission.error)
+                return group.counts or "; ".join(submission.notes)
             case Column.ELAPSED:
                 if submission.sending:
                     return ""

@@ -81,8 +81,8 @@ def value_text(value: Any, limit: int = 40) -> str:
 
 
 def combination_text(values: Mapping[str, Any]) -> str:
-    """``prompt = A red fox · seed = 1`` for a batch run's own values."""
-    return " · ".join(f"{key} = {value_text(value)}" for key, value in values.items())
+    """``prompt=A red fox · seed=1`` for a batch run's own values."""
+    return " · ".join(f"{key}={value_text(value)}" for key, value in values.items())
 
 
 def run_detail(state: RunState | None) -> str:
@@ -120,6 +120,8 @@ def run_detail(state: RunState | None) -> str:
             return "Queued"
         case RunStatus.STARTED:
             return state.live_status or "A machine is starting (cold start)"
+        case RunStatus.RUNNING:
+            return state.live_status or "Running"
     return state.live_status or ""
 
 
@@ -163,3 +165,14 @@ def batch_status(statuses: list[str]) -> str:
         if outcome in present:
             return outcome
     return statuses[0]
+
+
+def status_counts(statuses: list[str]) -> str:
+    """``2 running · 6 queued · 1 success``: how many runs are in each status, in lifecycle
+    order."""
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    order = [*_GOING_ORDER[::-1], RunStatus.SUCCESS, *_OUTCOME_ORDER]
+    ranked = sorted(counts, key=lambda s: order.index(s) if s in order else len(order))
+    return " · ".join(f"{counts[status]} {status_label(status)}" for status in ranked)

@@ -52,10 +52,10 @@ if TYPE_CHECKING:
 
 EMPTY_TEXT = "No runs yet. Submit a request (Ctrl+Enter) to follow its runs here."
 _WIDTHS = {
-    Column.RUN: 260,
+    Column.RUN: 300,
     Column.STATUS: 96,
     Column.PROGRESS: 150,
-    Column.DETAIL: 300,
+    Column.DETAIL: 240,
     Column.QUEUE: 70,
     Column.ELAPSED: 70,
     Column.COLD_START: 76,
@@ -96,6 +96,8 @@ class RunsView(QWidget):
         self.tree.setModel(self.model)
         self.tree.setUniformRowHeights(True)  # hundreds of rows: no per-row size queries
         self.tree.setAlternatingRowColors(True)
+        # A batch run's values are told apart at both ends ("prompt=A red…seed=2").
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -277,12 +279,12 @@ class RunsView(QWidget):
             failed += not_ok
             going += total - finished
         if not (going or done or failed):
-            return "Runs"
+            return ""
         parts = [f"{going} going"] if going else []
         parts.append(f"{done} done")
         if failed:
             parts.append(f"{failed} not successful")
-        return "Runs · " + " · ".join(parts)
+        return " · ".join(parts)
 
     def _update_buttons(self, selection: RunSelection) -> None:
         submission = selection.submission

@@ -57,8 +57,8 @@ def test_a_3x3_batch_shows_nine_labelled_rows_that_all_finish(runs: Runs) -> Non
     assert runs.cell(0, Column.STATUS) == "success"
     assert "3 x 3 = 9 runs" in runs.cell(0, Column.RUN)
     labels = [runs.cell(row, Column.RUN, parent_row=0) for row in range(9)]
-    assert labels[0] == "prompt = A red fox in fresh snow · seed = 1"
-    assert labels[8] == "prompt = A koi carp under lily pads · seed = 3"
+    assert labels[0] == "prompt=A red fox in fresh snow · seed=1"
+    assert labels[8] == "prompt=A koi carp under lily pads · seed=3"
     assert {runs.cell(row, Column.STATUS, parent_row=0) for row in range(9)} == {"success"}
     states = [model.index(row, 0, group).data(Role.STATE) for row in range(9)]
     assert [s.inputs["seed"] for s in states] == [1, 2, 3] * 3
