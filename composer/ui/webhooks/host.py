@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel
 
@@ -52,6 +52,7 @@ class WebhookLabHost(QObject):
         self.polls = PollLog()  # statuses polled per run, for the timelines
         self.pages: list[RunTimelinePage] = []
         self.runs: RunsController | None = None
+        self._from_endpoint: list[WebhookRecord] = []
         self._waiting: list[Callable[[WebhookLab], object]] = []
         self.dock = QDockWidget("Webhooks", window)
         self.dock.setObjectName("webhook_dock")
@@ -157,7 +158,7 @@ class WebhookLabHost(QObject):
         """Tie the lab to the window's runs (see the module docstring)."""
         self.runs = controller
         controller.webhooks.received.connect(self._from_runs_endpoint)
-        controller.run_changed.connect(self._note_run)
+        controller.on_run(self._note_run)
         self.runs_page = self.timeline_page()
         controller.view.add_detail_page("Webhooks", self.runs_page)
         self.on_lab(lambda lab: lab.add_listener(self._feed_runs))
@@ -170,7 +171,15 @@ class WebhookLabHost(QObject):
                 self.runs.feed_webhook(record.json)
 
     def _from_runs_endpoint(self, record: Any) -> None:
-        self.ensure().ingest([record])
+        # One by one from the endpoint; listed (and kept) together at the next turn of the loop.
+        if not self._from_endpoint:
+            QTimer.singleShot(0, self._list_endpoint_records)
+        self._from_endpoint.append(record)
+
+    def _list_endpoint_records(self) -> None:
+        records, self._from_endpoint = self._from_endpoint, []
+        if records:
+            self.ensure().ingest(records)
 
     def _note_run(self, _submission: object, state: Any) -> None:
         update = getattr(state, "last_update", None)
