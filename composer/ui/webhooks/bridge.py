@@ -3,9 +3,9 @@
 :class:`ReceiverBridge` owns a :class:`~composer.servers.receiver.WebhookReceiver`. Starting and
 stopping happen on a worker thread (``asyncio.to_thread``), so the window never waits for a
 socket. Records cross threads through a thread-safe queue: the receiver's thread puts each one
-there and, only when no wake-up is pending, emits a queued Qt signal; the UI thread then drains
-the queue in batches of at most :data:`BATCH_LIMIT` and emits :attr:`ReceiverBridge.arrived` once
-per batch. A burst of thousands of deliveries thus costs the UI a handful of wake-ups, and no
+there and, only when no wake-up is pending, emits a queued Qt signal; the UI thread waits
+:data:`COALESCE_MS` for more, then drains the queue in batches of at most :data:`BATCH_LIMIT` and
+emits :attr:`ReceiverBridge.arrived` once per batch. A burst of thousands of deliveries thus costs the UI a handful of wake-ups, and no
 single step of the UI's loop handles more than one batch.
 
 Record numbers (``seq``) stay unique for the whole session: a receiver restarted (on another
@@ -33,6 +33,7 @@ from composer.servers.background import ServerStartError
 from composer.servers.receiver import WebhookReceiver
 
 BATCH_LIMIT: Final = 500  # records handed to the UI per step of its event loop
+COALESCE_MS: Final = 25  # a burst's records are collected this long before they are shown
 
 
 class ReceiverBridge(QObject):
@@ -62,7 +63,8 @@ class ReceiverBridge(QObject):
         self._offset = 0  # added to the receiver's numbers (see the module docstring)
         self.last_seq = 0  # the highest number handed out so far
         self.note: str | None = None  # what the last start had to do differently
-        self._wake.connect(self._drain)
+        self.coalesce_ms = COALESCE_MS
+        self._wake.connect(self._on_wake)
 
     # --- state ---
 
@@ -179,6 +181,7 @@ class ReceiverBridge(QObject):
         if self._receiver is not None:
             self._receiver.stop(timeout=3.0)
         self._receiver = None
+        self._drain()  # what came last is shown (and kept) now, not after the window is gone
 
     # --- records ---
 
@@ -188,6 +191,14 @@ class ReceiverBridge(QObject):
         if not self._wake_pending.is_set():
             self._wake_pending.set()
             self._wake.emit()
+
+    def _on_wake(self) -> None:
+        # The first record of a burst: collect for a frame, then hand over what came meanwhile
+        # in one batch (one repaint of the list rather than dozens).
+        if self.coalesce_ms:
+            QTimer.singleShot(self.coalesce_ms, self._drain)
+        else:
+            self._drain()
 
     def _drain(self) -> None:
         self._wake_pending.clear()  # first: a record put after this wakes us again

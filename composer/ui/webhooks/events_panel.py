@@ -173,9 +173,10 @@ class EventsPanel(QWidget):
         )
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.verticalScrollBar().valueChanged.connect(self._note_scroll)
-        self.proxy.rowsInserted.connect(self._after_insert)
-        self.proxy.modelReset.connect(self._refresh_count)
-        self.proxy.rowsRemoved.connect(self._refresh_count)
+        model.appended.connect(self._after_insert)  # once per batch, not once per row
+        # The source's signals: the filters drop their rows before the source's are gone.
+        model.modelReset.connect(self._refresh_count)
+        model.rowsRemoved.connect(self._refresh_count)
         model.vocabulary_changed.connect(self._refresh_vocabulary)
         self.copy_curl.clicked.connect(self.copy_as_curl)
         self.replay.clicked.connect(self.replay_requested)
@@ -236,7 +237,7 @@ class EventsPanel(QWidget):
         bar = self.table.verticalScrollBar()
         self._follow = value >= bar.maximum() - 2
 
-    def _after_insert(self) -> None:
+    def _after_insert(self, _count: int = 0) -> None:
         self._refresh_count()
         if self._follow:
             # After the view laid out the new rows (the scroll range grows later).
@@ -266,8 +267,8 @@ class EventsPanel(QWidget):
         selection.clearSelection()
         for row in range(self.proxy.rowCount()):
             index = self.proxy.index(row, 0)
-            record = self.proxy.events.records[self.proxy.mapToSource(index).row()]
-            if record.seq in wanted:
+            record = index.data(RECORD_ROLE)
+            if isinstance(record, WebhookRecord) and record.seq in wanted:
                 selection.select(
                     index,
                     selection.SelectionFlag.Select | selection.SelectionFlag.Rows,

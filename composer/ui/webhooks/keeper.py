@@ -63,6 +63,7 @@ class EventKeeper(QObject):
         self._broken: str | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-history")
         self._pending: list[Future[Any]] = []
+        self._closed = False
         self.kept = 0  # events stored since start
 
     def _open(self) -> HistoryStore | None:
@@ -74,7 +75,9 @@ class EventKeeper(QObject):
                 self.failed.emit(f"Webhook events are not kept in the history: {exc}")
         return self._store
 
-    def _submit(self, job: Callable[[], Any]) -> Future[Any]:
+    def _submit(self, job: Callable[[], Any]) -> Future[Any] | None:
+        if self._closed:  # the window is closing: nothing more is written
+            return None
         future = self._pool.submit(job)
         self._pending = [item for item in self._pending if not item.done()]
         self._pending.append(future)
@@ -101,7 +104,7 @@ class EventKeeper(QObject):
 
         return self._submit(job)
 
-    def load_recent(self, limit: int = RECENT_LIMIT) -> Future[Any]:
+    def load_recent(self, limit: int = RECENT_LIMIT) -> Future[Any] | None:
         """Read the newest stored events; ``loaded`` brings them as records, oldest first."""
 
         def job() -> None:
@@ -114,7 +117,7 @@ class EventKeeper(QObject):
 
         return self._submit(job)
 
-    def clear(self) -> Future[Any]:
+    def clear(self) -> Future[Any] | None:
         """Delete every stored webhook event."""
 
         def job() -> None:
@@ -131,6 +134,7 @@ class EventKeeper(QObject):
 
     def shutdown(self) -> None:
         """Finish the writes, stop the worker, close a store this keeper opened."""
+        self._closed = True
         self._pool.shutdown(wait=True)
         if self._store is not None and self._owns_store:
             self._store.close()

@@ -137,7 +137,7 @@ class WebhookLab(QWidget):
 
     def clear_events(self) -> None:
         """Forget every event: the list, the receiver's memory and the history's copies."""
-        self.model.clear()
+        self.model.clear_events()
         if self.bridge.receiver is not None:
             self.bridge.receiver.clear()
         if self.keeper is not None:
@@ -147,7 +147,7 @@ class WebhookLab(QWidget):
     def set_theme(self, theme: Theme) -> None:
         """Recolour what the palette does not cover."""
         self.events.details.set_theme(theme)
-        self.model.layoutChanged.emit()
+        self.model.recolor()
 
     def shutdown(self) -> None:
         """Stop the receiver and finish the history writes (the window is closing)."""

@@ -107,5 +107,5 @@ def test_beyond_the_bound_the_oldest_go(qtmodeltester: ModelTester) -> None:
     assert [r.seq for r in model.run_records(RUN_A)] == [3, 4, 5]
     assert model.run_records(RUN_B) == []
     qtmodeltester.check(model)
-    model.clear()
+    model.clear_events()
     assert model.rowCount(QModelIndex()) == 0 and model.by_run == {} and not model.statuses
