@@ -5,8 +5,9 @@ stopping happen on a worker thread (``asyncio.to_thread``), so the window never 
 socket. Records cross threads through a thread-safe queue: the receiver's thread puts each one
 there and, only when no wake-up is pending, emits a queued Qt signal; the UI thread waits
 :data:`COALESCE_MS` for more, then drains the queue in batches of at most :data:`BATCH_LIMIT` and
-emits :attr:`ReceiverBridge.arrived` once per batch. A burst of thousands of deliveries thus costs the UI a handful of wake-ups, and no
-single step of the UI's loop handles more than one batch.
+emits :attr:`ReceiverBridge.arrived` once per batch. A burst of thousands of deliveries thus
+costs the UI a wake-up and a repaint per frame, and no step of its loop handles more than one
+batch.
 
 Record numbers (``seq``) stay unique for the whole session: a receiver restarted (on another
 port, say) numbers from 1 again, so the bridge shifts its numbers past the ones already shown.
