@@ -128,8 +128,9 @@ class WebhookLabHost(QObject):
         return lab
 
     def _on_dock_visible(self, visible: bool) -> None:
-        if visible:
-            self.ensure()
+        if visible and self.lab is None:
+            # After this turn of the loop: a dock restored open must not delay the first frame.
+            QTimer.singleShot(0, self.ensure)
 
     async def receiver_url(self) -> str | None:
         """For "Use local receiver": show the lab, start the receiver, give its URL."""

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
 from composer.core.history import HistoryStore
@@ -130,3 +130,18 @@ def test_new_rows_are_followed_only_at_the_bottom(lab: WebhookLab, qtbot: QtBot)
     for _ in range(3):  # run the zero-delay timers a wrong scroll-to-bottom would use
         QApplication.processEvents()
     assert bar.value() == 0
+
+
+def test_export_asks_where_with_a_file_dialog(
+    lab: WebhookLab, qtbot: QtBot, tmp_path: Path
+) -> None:
+    fill(qtbot, lab)
+    lab.events.export.click()
+    dialog = lab.events.findChild(QFileDialog, "events_export_dialog")
+    assert dialog is not None and dialog.isVisible()  # open(), not exec(): no nested loop
+    target = tmp_path / "chosen.jsonl"
+    with qtbot.waitSignal(lab.message) as said:
+        dialog.fileSelected.emit(str(target))  # what choosing a file and pressing Save does
+    assert said.args[0] == f"Exported 6 events to {target}"
+    assert len(import_jsonl(target)) == 6
+    dialog.reject()
