@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel
+from PySide6.QtWidgets import QDockWidget
 
 from composer.core.webhooks import is_local_url
-from composer.ui.theme import Theme, set_role
+from composer.ui.theme import Theme
 from composer.ui.webhooks.form_tools import WebhookFormTools
-from composer.ui.webhooks.timeline_page import PollLog, RunTimelinePage
 
 DOCK_MIN_HEIGHT = 320
 
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
     from composer.ui.main_window import MainWindow
     from composer.ui.runs.controller import RunsController
     from composer.ui.webhooks.lab import WebhookLab
+    from composer.ui.webhooks.timeline_page import PollLog, RunTimelinePage
 
 
 class WebhookLabHost(QObject):
@@ -49,25 +49,12 @@ class WebhookLabHost(QObject):
         self.window = window
         self.lab: WebhookLab | None = None
         self._sized = False
-        self.polls = PollLog()  # statuses polled per run, for the timelines
+        self._polls: PollLog | None = None  # statuses polled per run, for the timelines
         self.pages: list[RunTimelinePage] = []
         self.runs: RunsController | None = None
         self._from_endpoint: list[WebhookRecord] = []
         self._waiting: list[Callable[[WebhookLab], object]] = []
-        self.dock = QDockWidget("Webhooks", window)
-        self.dock.setObjectName("webhook_dock")
-        self.dock.setAllowedAreas(
-            Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        placeholder = QLabel("The webhook lab opens here.")
-        set_role(placeholder, "muted")
-        self.dock.setWidget(placeholder)
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
-        runs_dock = getattr(window, "runs_dock", None)
-        if isinstance(runs_dock, QDockWidget):
-            window.tabifyDockWidget(runs_dock, self.dock)  # Runs | Webhooks, one bottom area
-        self.dock.hide()
-        self.dock.visibilityChanged.connect(self._on_dock_visible)
+        self.dock: QDockWidget | None = None  # made with the lab
 
         self.form_tools = WebhookFormTools(
             window.binding,
@@ -79,11 +66,13 @@ class WebhookLabHost(QObject):
         self.form_tools.message.connect(window.show_message)
         window.targets.target_changed.connect(lambda _key: self.form_tools.refresh())
 
-        toggle = self.dock.toggleViewAction()
-        toggle.setText("Webhook lab")
+        toggle = QAction("Webhook lab", window)
+        toggle.setCheckable(True)
         toggle.setObjectName("show_webhooks")
         toggle.setShortcut(QKeySequence("Ctrl+Shift+K"))
         toggle.setToolTip("Show the webhook receiver, events, replay and simulator")
+        toggle.triggered.connect(self._toggle)
+        self.toggle_action = toggle
         use = QAction("Use local receiver", window)
         use.setObjectName("use_local_receiver")
         use.triggered.connect(lambda _checked=False: self.form_tools.use_local_receiver())
@@ -94,14 +83,14 @@ class WebhookLabHost(QObject):
         window.actions_by_name["use_local_receiver"] = use
 
     def ensure(self) -> WebhookLab:
-        """The lab, built now if needed."""
+        """The lab (in its dock, hidden until :meth:`show`), built now if needed."""
         if self.lab is None:
             from composer.ui.webhooks.lab import WebhookLab
 
             lab = WebhookLab(self.window.settings)
             lab.message.connect(self.window.show_message)
             lab.model.runs_changed.connect(self._refresh_pages)
-            self.dock.setWidget(lab)
+            self.dock = self._make_dock(lab)
             self.lab = lab
             waiting, self._waiting = self._waiting, []
             for callback in waiting:
@@ -115,22 +104,50 @@ class WebhookLabHost(QObject):
         else:
             self._waiting.append(callback)
 
+    def _make_dock(self, lab: WebhookLab) -> QDockWidget:
+        # Made with the lab rather than at start-up (each widget counts before the first
+        # frame), always as a tab beside the runs: Qt's restoreDockWidget() would put a dock
+        # made this late back in its area, but beside the runs rather than as their tab.
+        window = self.window
+        dock = QDockWidget("Webhooks", window)
+        dock.setObjectName("webhook_dock")
+        dock.setAllowedAreas(
+            Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        dock.setWidget(lab)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        runs_dock = getattr(window, "runs_dock", None)
+        if isinstance(runs_dock, QDockWidget):
+            window.tabifyDockWidget(runs_dock, dock)  # Runs | Webhooks, one bottom area
+        dock.hide()
+        dock.visibilityChanged.connect(self.toggle_action.setChecked)
+        self.toggle_action.setChecked(dock.isVisible())
+        return dock
+
     def show(self) -> WebhookLab:
         """Build (if needed) and show the lab."""
         lab = self.ensure()
-        if not self.dock.isVisible():
-            self.dock.show()
+        dock = self.dock
+        assert dock is not None
+        if not dock.isVisible():
+            dock.show()
             if not self._sized:  # a first opening gets room for a dozen events
                 self._sized = True
                 height = max(DOCK_MIN_HEIGHT, self.window.height() * 2 // 5)
-                self.window.resizeDocks([self.dock], [height], Qt.Orientation.Vertical)
-        self.dock.raise_()
+                self.window.resizeDocks([dock], [height], Qt.Orientation.Vertical)
+        dock.raise_()
         return lab
 
-    def _on_dock_visible(self, visible: bool) -> None:
-        if visible and self.lab is None:
-            # After this turn of the loop: a dock restored open must not delay the first frame.
-            QTimer.singleShot(0, self.ensure)
+    def hide(self) -> None:
+        """Hide the lab (it keeps receiving)."""
+        if self.dock is not None:
+            self.dock.hide()
+
+    def _toggle(self, checked: bool) -> None:
+        if checked:
+            self.show()
+        else:
+            self.hide()
 
     async def receiver_url(self) -> str | None:
         """For "Use local receiver": show the lab, start the receiver, give its URL."""
@@ -142,8 +159,19 @@ class WebhookLabHost(QObject):
 
     # --- runs ---
 
+    @property
+    def polls(self) -> PollLog:
+        """The statuses polled per run (made on first use: not needed for the first frame)."""
+        if self._polls is None:
+            from composer.ui.webhooks.timeline_page import PollLog
+
+            self._polls = PollLog()
+        return self._polls
+
     def timeline_page(self) -> RunTimelinePage:
         """A new run timeline page over the lab's events (the lab is not built for it)."""
+        from composer.ui.webhooks.timeline_page import RunTimelinePage
+
         page = RunTimelinePage(self.records_of, self.polls)
         page.setObjectName("webhook_timeline")
         self.pages.append(page)

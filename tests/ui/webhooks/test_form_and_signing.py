@@ -36,13 +36,15 @@ def test_use_local_receiver_starts_it_and_fills_the_webhook(
     window: MainWindow, qtbot: QtBot, qasync_loop: qasync.QEventLoop
 ) -> None:
     host = window.webhooks
-    assert host.lab is None and not host.dock.isVisible()  # nothing built at start-up
+    assert host.lab is None and host.dock is None  # nothing built at start-up
     tools = host.form_tools
     assert tools.objectName() == "webhook__tools" and tools.note.isHidden()
     tools.run_output.setChecked(True)
     url = use_receiver(window, qtbot)
     lab = host.lab
-    assert lab is not None and lab.bridge.running and host.dock.isVisible()
+    assert lab is not None and lab.bridge.running
+    assert host.dock is not None and host.dock.isVisible()
+    assert window.actions_by_name["show_webhooks"].isChecked()
     assert url == f"{lab.bridge.url}?target_events=run.output"
     assert window.binding.get(("webhook",)) == url
     assert window.findChild(QLineEdit, "webhook").text() == url
