@@ -141,7 +141,7 @@ class RunTimelinePage(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.tree.header()
         header.setStretchLastSection(True)
-        for column, width in enumerate((72, 120, 160, 64)):
+        for column, width in enumerate((66, 104, 150, 56)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         layout = QVBoxLayout(self)
