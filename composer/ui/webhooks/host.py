@@ -27,6 +27,7 @@ from composer.ui.theme import Theme
 from composer.ui.webhooks.form_tools import WebhookFormTools
 
 DOCK_MIN_HEIGHT = 320
+PAGE_REFRESH_MS = 200  # run timelines follow new events at most this often
 
 if TYPE_CHECKING:
     from composer.core.webhooks import WebhookRecord
@@ -53,6 +54,7 @@ class WebhookLabHost(QObject):
         self.pages: list[RunTimelinePage] = []
         self.runs: RunsController | None = None
         self._from_endpoint: list[WebhookRecord] = []
+        self._changed_runs: set[str] = set()
         self._waiting: list[Callable[[WebhookLab], object]] = []
         self.dock: QDockWidget | None = None  # made with the lab
 
@@ -179,6 +181,13 @@ class WebhookLabHost(QObject):
         return page
 
     def _refresh_pages(self, run_ids: set[str]) -> None:
+        # At most a few redraws a second while events pour in: each redraw rebuilds a list.
+        if not self._changed_runs:
+            QTimer.singleShot(PAGE_REFRESH_MS, self._redraw_pages)
+        self._changed_runs |= run_ids
+
+    def _redraw_pages(self) -> None:
+        run_ids, self._changed_runs = self._changed_runs, set()
         for page in self.pages:
             if page.isVisible():
                 page.refresh(run_ids)
