@@ -31,6 +31,7 @@ def _application() -> QApplication:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from composer.ui.icons import app_icon
     from composer.ui.theme import install_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -39,7 +40,8 @@ def _application() -> QApplication:
     app.setApplicationName("composer")
     app.setApplicationDisplayName("composer")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("composer")
+    app.setDesktopFileName("composer")  # matches packaging/composer.desktop for the taskbar
+    app.setWindowIcon(app_icon())
     install_theme(app)
     return app
 

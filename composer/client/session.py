@@ -25,13 +25,10 @@ the session puts that URL in the request's ``webhook`` and says so in the submis
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
 from composer.client import errors
 from composer.client.access import TargetAccess
@@ -48,92 +45,24 @@ from composer.client.results import (
     SubmitResult,
     SyncOutputs,
 )
+from composer.client.retry import RetryPolicy
 from composer.client.session_history import HistoryRecorder
+from composer.client.submission import (
+    Submission,
+    is_loopback,
+    needs_local_webhook,
+    next_number,
+)
 from composer.core.batch import expand_runs
-from composer.core.endpoints import Endpoint, choose_endpoint, is_batch
+from composer.core.endpoints import choose_endpoint
 from composer.core.history import HistoryStore
 from composer.core.runs import RunState, RunUpdate, UpdateSource
 from composer.core.wire import RequestKind, kind_of
 
-SubmissionListener = Callable[["Submission"], None]
-RunListener = Callable[["Submission", RunState], None]
+SubmissionListener = Callable[[Submission], None]
+RunListener = Callable[[Submission, RunState], None]
 LocalWebhook = Callable[[], Awaitable[str]]
-
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-_numbers = itertools.count(1)  # submission numbers, unique in the process (every session)
-
-
-def is_loopback(base_url: str) -> bool:
-    """True when the API runs on this machine (it can then reach a local webhook)."""
-    host = urlsplit(base_url).hostname or ""
-    return host in _LOOPBACK_HOSTS or host.startswith("127.")
-
-
-def needs_local_webhook(body: Mapping[str, Any], kind: RequestKind, base_url: str) -> bool:
-    """True for a model batch to an API on this machine without a webhook of its own: its runs
-    are named only in webhook deliveries, so a local endpoint must receive them."""
-    return (
-        kind is RequestKind.MODEL
-        and is_batch(body)
-        and not body.get("is_native_run")
-        and not body.get("webhook")
-        and is_loopback(base_url)
-    )
-
-
-@dataclass(eq=False)
-class Submission:
-    """One request sent through a session, and what became of it.
-
-    ``body`` is the request as given (what a re-run sends again); ``sent_body`` what went on the
-    wire (the same, or with a local ``webhook`` added, see :attr:`notes`). ``combinations`` holds
-    each run's inputs in the server's order, and ``run_ids`` the id of each run once known (a
-    batch's are discovered one by one). ``result`` is the API's answer, ``error`` why it was not
-    accepted. ``history_id`` is the history entry (set shortly after sending).
-    """
-
-    number: int
-    body: dict[str, Any]
-    sent_body: dict[str, Any]
-    kind: RequestKind
-    endpoint: Endpoint
-    target: str
-    base_url: str
-    label: str
-    submitted_at: float
-    combinations: tuple[Mapping[str, Any], ...]
-    run_ids: list[str | None]
-    session: Session = field(repr=False)
-    batch_id: str | None = None
-    result: SubmitResult | None = None
-    error: errors.ApiError | None = None
-    discovery_error: str | None = None
-    notes: list[str] = field(default_factory=list)
-    history_id: int | None = None
-
-    @property
-    def sending(self) -> bool:
-        """True until the POST is answered (or fails)."""
-        return self.result is None and self.error is None
-
-    @property
-    def accepted(self) -> bool:
-        """True once the API accepted the request."""
-        return self.result is not None
-
-    @property
-    def is_batch(self) -> bool:
-        """True when the request starts several runs (or a batch of zero)."""
-        return is_batch(self.sent_body)
-
-    @property
-    def tracked(self) -> bool:
-        """True when composer follows the runs (not a first result or a native run)."""
-        return self.accepted and not isinstance(self.result, FirstResult | NativeRun)
-
-    def states(self) -> list[RunState | None]:
-        """Each run's current state, in combination order (None while its run is unknown)."""
-        return [self.session.state(run_id) if run_id else None for run_id in self.run_ids]
+__all__ = ["Session", "Submission", "is_loopback", "needs_local_webhook"]
 
 
 class Session:
@@ -150,13 +79,14 @@ class Session:
         concurrency: int = 8,
         local_webhook: LocalWebhook | None = None,
         trust_env: bool = True,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.access = access
         # A pool as large as the polling workers (and two for submits and cancels): every
         # request makes httpcore look at each pooled connection, so a larger pool costs time.
         self.api = api or ApiClient(
             access.base_url, access.api_key, target=access.name, trust_env=trust_env,
-            max_connections=concurrency + 2,
+            max_connections=concurrency + 2, retry=retry,
         )  # fmt: skip
         self.group = TrackerGroup(self.api, schedule=schedule, concurrency=concurrency)
         self.local_webhook = local_webhook
@@ -236,15 +166,19 @@ class Session:
         notes: list[str] = []
         sent = wire
         if self.local_webhook is not None and needs_local_webhook(wire, kind, self.api.base_url):
-            url = await self.local_webhook()
-            sent = {**wire, "webhook": url}
-            notes.append(
-                f"Added webhook {url}: the API names the runs of a model batch only in their "
-                f"webhook events"
-            )
+            try:
+                url = await self.local_webhook()
+            except Exception as exc:  # the endpoint could not start: send anyway, say so
+                notes.append(f"No local webhook endpoint ({exc}): the batch's runs stay unknown")
+            else:
+                sent = {**wire, "webhook": url}
+                notes.append(
+                    f"Added webhook {url}: the API names the runs of a model batch only in "
+                    f"their webhook events"
+                )
         combinations = tuple(expand_runs(sent))
         submission = Submission(
-            number=next(_numbers),
+            number=next_number(),
             body=wire,
             sent_body=sent,
             kind=kind,

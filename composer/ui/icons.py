@@ -34,6 +34,14 @@ def icon(name: str, color: str | None = None) -> QIcon:
     return _icon(name, color or theme.text)
 
 
+def app_icon() -> QIcon:
+    """composer's own icon (window and taskbar), from the rendered PNG sizes."""
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        icon.addFile(str(RESOURCES / "icons" / f"composer-{size}.png"))
+    return icon
+
+
 def set_icon(target: QAbstractButton | QAction, name: str, color: str = "text") -> None:
     """Give a button or action the icon ``name`` in the theme colour ``color`` (a Theme field),
     and remember both so :func:`refresh_icons` can repaint it when the theme changes."""

@@ -247,7 +247,9 @@ class MainWindow(PresetCommands, QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs_dock)
-        self.resizeDocks([self.runs_dock], [230], Qt.Orientation.Vertical)
+        self.resizeDocks([self.runs_dock], [220], Qt.Orientation.Vertical)
+        # Hidden until the first submit (or View → Runs panel); a saved layout may show it.
+        self.runs_dock.hide()
         self.validity = QLabel()
         self.validity.setObjectName("validity")
         self.statusBar().addPermanentWidget(self.validity)

@@ -38,6 +38,29 @@ Tester = Callable[[Profile], Awaitable["ConnectionCheck"]]
 NEW_NAME = "My API"
 
 
+def _column(*items: QWidget | QHBoxLayout) -> QVBoxLayout:
+    """A form cell: a field with its notes under it (hidden notes take no room)."""
+    cell = QVBoxLayout()
+    cell.setSpacing(4)
+    for item in items:
+        if isinstance(item, QWidget):
+            cell.addWidget(item)
+        else:
+            cell.addLayout(item)
+    return cell
+
+
+class _Note(QLabel):
+    """A hint line that takes no room while it has nothing to say."""
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setVisible(bool(text))
+
+    def clear(self) -> None:
+        self.setText("")
+
+
 class TargetsDialog(QDialog):
     """Manage target profiles and their keys (see the module docstring)."""
 
@@ -99,22 +122,26 @@ class TargetsDialog(QDialog):
         self.error = self._note("target_error")
         set_role(self.error, "error")
 
+        url_cell = _column(self.base_url, self.url_note)
+        apply_row = QHBoxLayout()
+        apply_row.addWidget(self.apply_button)
+        apply_row.addStretch(1)
+        url_cell.addLayout(apply_row)
         key_row = QHBoxLayout()
         key_row.addWidget(self.key, 1)
         key_row.addWidget(self.save_key)
         key_row.addWidget(self.clear_key)
+        key_cell = _column(key_row, self.key_note)
         test_row = QHBoxLayout()
-        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
         test_row.addWidget(self.test_result, 1)
+        test_cell = _column(test_row, self.error)
         form = QFormLayout()
+        form.setVerticalSpacing(10)
         form.addRow("Name", self.name)
-        form.addRow("Base URL", self.base_url)
-        form.addRow("", self.url_note)
-        form.addRow("", self.apply_button)
-        form.addRow("API key", key_row)
-        form.addRow("", self.key_note)
-        form.addRow("", test_row)
-        form.addRow("", self.error)
+        form.addRow("Base URL", url_cell)
+        form.addRow("API key", key_cell)
+        form.addRow("", test_cell)
         right = QVBoxLayout()
         right.addLayout(form)
         right.addStretch(1)
@@ -141,10 +168,11 @@ class TargetsDialog(QDialog):
 
     @staticmethod
     def _note(name: str) -> QLabel:
-        label = QLabel()
+        label = _Note()
         label.setObjectName(name)
         label.setWordWrap(True)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setVisible(False)
         set_role(label, "hint")
         return label
 
@@ -224,7 +252,7 @@ class TargetsDialog(QDialog):
         if profile is None or profile.builtin:
             self.url_note.clear()
             return
-        self.url_note.setText(" ".join(url_warnings(self.base_url.text().strip())))
+        self.url_note.setText("\n".join(url_warnings(self.base_url.text().strip())))
 
     # --- changing profiles ---
 

@@ -307,3 +307,44 @@ def test_default_labels_name_the_model_or_deployment(sandbox: Sandbox, kind: Req
             return submission
 
     assert run(main()).label == str(body[kind.key])
+
+
+def test_a_local_webhook_that_cannot_start_is_said_and_the_batch_still_sent(
+    sandbox: Sandbox,
+) -> None:
+    async def broken() -> str:
+        raise OSError("port in use")
+
+    async def main() -> Submission:
+        async with session_for(sandbox, local_webhook=broken) as session:
+            return await session.submit(GRID)
+
+    submission = run(main())
+    assert submission.accepted and "webhook" not in submission.sent_body
+    assert submission.notes[0] == (
+        "No local webhook endpoint (port in use): the batch's runs stay unknown"
+    )
+    assert submission.discovery_error is not None
+
+
+@pytest.mark.parametrize("mode", ["stream", "sync"])
+def test_stream_and_sync_runs_are_named_followed_and_recorded(
+    sandbox: Sandbox, tmp_path: Path, mode: str
+) -> None:
+    body = {**MODEL_BODY, "execution_mode": mode}
+    named: list[str | None] = []
+
+    async def main() -> Submission:
+        with HistoryStore(tmp_path / "h.sqlite3") as history:
+            async with session_for(sandbox, history) as session:
+                session.on_run(lambda sub, _state: named.append(sub.run_ids[0]))
+                submission = await session.submit(body)
+                await session.wait()
+            (record,) = history.get(submission.history_id or 0).runs
+            assert record.run_id == submission.run_ids[0] and record.status == "success"
+            return submission
+
+    submission = run(main())
+    state = submission.states()[0]
+    assert state is not None and state.succeeded and state.outputs
+    assert named and all(run_id == submission.run_ids[0] for run_id in named)

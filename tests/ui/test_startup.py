@@ -89,3 +89,11 @@ def test_the_first_frame_does_not_load_pydantic_or_asyncio(tmp_path: Path) -> No
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             env=env, timeout=60, check=True)  # fmt: skip
     assert result.stdout.splitlines() == ["[]", "<id>"]
+
+
+def test_the_app_has_its_icon(qapp: object) -> None:
+    from composer.app import _application
+
+    app = _application()
+    sizes = {size.width() for size in app.windowIcon().availableSizes()}
+    assert {16, 32, 48, 256} <= sizes

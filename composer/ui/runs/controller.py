@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ from composer.client.access import (
 )
 from composer.client.api import ApiClient, shared_ssl_context
 from composer.client.group import PollSchedule
+from composer.client.retry import RetryPolicy
 from composer.client.session import Session, Submission
 from composer.core.catalogue import DeploymentInfo, ModelInfo
 from composer.core.history import HistoryStore
@@ -54,6 +56,9 @@ if TYPE_CHECKING:
     from composer.ui.targets_dialog import TargetsDialog
 
 
+logger = logging.getLogger(__name__)
+
+
 class RunsController(QObject):
     """Sends the window's requests and shows their runs (see the module docstring)."""
 
@@ -68,6 +73,7 @@ class RunsController(QObject):
         notifier: FinishNotifier | None = None,
         environ: Mapping[str, str] | None = None,
         trust_env: bool = True,
+        retry: RetryPolicy | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -81,6 +87,7 @@ class RunsController(QObject):
         self.schedule = schedule
         self.environ = os.environ if environ is None else environ
         self.trust_env = trust_env
+        self.retry = retry
         self.sessions: dict[tuple[str, str, str], Session] = {}
         self.dialog: TargetsDialog | None = None
         self.tasks: set[asyncio.Task[Any]] = set()
@@ -97,6 +104,7 @@ class RunsController(QObject):
         self.view.refresh_requested.connect(self.refresh)
         self.view.message.connect(window.show_message)
         self.refresh_targets()
+        self._restore_target()
         with contextlib.suppress(RuntimeError):  # no loop (a test without one): no warm-up
             asyncio.get_running_loop().run_in_executor(None, shared_ssl_context)
         if self.sandbox.url:
@@ -110,6 +118,15 @@ class RunsController(QObject):
             self.window.targets.set_profiles(self.profiles.profiles())
         except ProfileError as exc:
             self.window.show_message(str(exc))
+
+    def _restore_target(self) -> None:
+        """Choose the target the open preset names, else the last session's (a custom target
+        was not in the selector when the window restored its state)."""
+        targets = self.window.targets
+        for wanted in (self.window.document.target, self.window.settings.get_str("target")):
+            if wanted and targets.find_target(wanted) >= 0:
+                targets.select(wanted)
+                return
 
     def profile_for(self, key: str) -> Profile:
         """The profile a target key names (raises :class:`ProfileError`)."""
@@ -135,6 +152,7 @@ class RunsController(QObject):
                 schedule=self.schedule,
                 local_webhook=self.webhooks.ensure,
                 trust_env=self.trust_env,
+                retry=self.retry,
             )
             session.on_submission(self._on_submission)
             session.on_run(self._on_run)
@@ -334,8 +352,17 @@ class RunsController(QObject):
     def _spawn[T](self, coro: Any) -> asyncio.Task[T]:
         task: asyncio.Task[T] = asyncio.ensure_future(coro)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._finished)
         return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        """A background action ended; a bug in it is said in the window, not only logged."""
+        self.tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        logger.error("a runs action failed", exc_info=exc)
+        self.window.show_message(f"That did not work ({type(exc).__name__}: {exc})")
 
     async def aclose(self) -> None:
         """Stop following (the runs go on), finish history writes, stop the local servers."""

@@ -21,6 +21,7 @@ _CHIP_ALPHA: Final = 46  # of 255: the chip's fill behind text in the full colou
 _GOING: Final = frozenset(
     {RunStatus.STARTED, RunStatus.RUNNING, RunStatus.UPLOADING, texts.SENDING}
 )
+_NO_BAR: Final = frozenset({texts.SENDING, texts.REFUSED, texts.NOT_RUN})
 _QUIET: Final = frozenset(
     {RunStatus.NOT_STARTED, RunStatus.QUEUED, texts.WAITING, texts.NOT_RUN, RunStatus.CANCELLED}
 )
@@ -117,6 +118,8 @@ class ProgressDelegate(QStyledItemDelegate):
         progress = index.data(Role.PROGRESS)
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
         status = index.data(Role.STATUS)
+        if progress is None and status in _NO_BAR:
+            return  # nothing runs: a bar would suggest otherwise
         rect = option.rect
         theme = current_theme()
         metrics = QFontMetrics(option.font)
@@ -153,3 +156,14 @@ class ProgressDelegate(QStyledItemDelegate):
     ) -> QSize:
         size = super().sizeHint(option, index)
         return QSize(max(size.width() + 60, 140), size.height())
+
+
+class MiddleElideDelegate(QStyledItemDelegate):
+    """Elides text in the middle: a batch run's values differ at both ends
+    (``prompt=A red…seed=2``)."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle

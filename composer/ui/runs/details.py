@@ -87,7 +87,7 @@ class SummaryPage(QTextBrowser):
             going = not state.is_terminal
             if going and state.progress is not None:
                 rows.append(("Progress", _e(texts.percent(state.progress))))
-            if going and state.live_status:
+            if going and state.live_status and state.live_status != detail:
                 rows.append(("Live status", _e(state.live_status)))
             timings = state.timings
             rows.append(

@@ -19,11 +19,12 @@ import contextlib
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from composer.core.profiles import SANDBOX_API_KEY
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 DEFAULT_SANDBOX_SPEED: Final = 5.0
 """Speed factor of the built-in sandbox in the app: a flux-dev run takes a few seconds."""
 SIGNAL_RECEIVED: Final = "2received(PyObject)"
+DRAIN_BUDGET: Final = 0.008  # seconds of deliveries handed over before other events get a turn
 PATH: Final = "/composer-runs"
 """The path of the discovery webhook (any path reaches the receiver; this one says whose)."""
 
@@ -60,6 +62,8 @@ class BuiltinSandbox:
 
     It runs in a process of its own: hundreds of simulated runs and their webhooks then use the
     machine's other cores instead of competing with the window for Python's interpreter lock.
+    In a bundled app (PyInstaller), whose executable cannot run a Python script, it runs on a
+    thread of the app instead.
     """
 
     def __init__(
@@ -73,6 +77,7 @@ class BuiltinSandbox:
         self.token = token
         self.concurrency = concurrency
         self.sandbox: Sandbox | None = None  # an in-process sandbox given by running_at()
+        self._own: Sandbox | None = None  # one this object started in-process (bundled app)
         self.process: subprocess.Popen[str] | None = None
         self.url: str | None = None
         self._starting: asyncio.Future[str] | None = None
@@ -89,6 +94,8 @@ class BuiltinSandbox:
         """True while the sandbox serves."""
         if self.sandbox is not None:
             return self.sandbox.running
+        if self._own is not None:
+            return self._own.running
         return self.process is not None and self.process.poll() is None and self.url is not None
 
     async def ensure(self) -> str:
@@ -108,6 +115,10 @@ class BuiltinSandbox:
 
     def _start(self) -> str:
         self.stop()
+        if getattr(sys, "frozen", False):
+            # A bundled app's executable is composer itself, which cannot run a -c script:
+            # the sandbox then runs on a thread of this process.
+            return self._start_here()
         try:
             process = subprocess.Popen(
                 [sys.executable, "-c", _CHILD, self.token, str(self.speed), str(self.concurrency)],
@@ -130,8 +141,24 @@ class BuiltinSandbox:
         self.process, self.url = process, line
         return line
 
+    def _start_here(self) -> str:
+        from composer.servers.sandbox import Sandbox, SandboxConfig
+
+        config = SandboxConfig(token=self.token, speed=self.speed, concurrency=self.concurrency)
+        sandbox = Sandbox(config)
+        try:
+            url = sandbox.start()
+        except Exception as exc:  # a port or start-up problem: said, not raised as is
+            raise SandboxStartError(str(exc)) from exc
+        self._own, self.url = sandbox, url
+        return url
+
     def stop(self) -> None:
         """Stop it (idempotent); its runs end with it."""
+        own, self._own = self._own, None
+        if own is not None:
+            own.stop()
+            self.url = None
         process, self.process = self.process, None
         if self.sandbox is None:
             self.url = None
@@ -215,18 +242,25 @@ class DiscoveryWebhooks(QObject):
             self.arrived.emit()
 
     def _drain(self) -> None:
-        """On the UI thread: hand every waiting delivery over."""
-        with self._lock:
-            records, self._waiting = self._waiting, deque()
-            self._woken = False
+        """On the UI thread: hand the waiting deliveries over, a few milliseconds' worth at a
+        time (a burst of hundreds then never holds the window for long)."""
         listened = self.receivers(SIGNAL_RECEIVED) > 0
-        for record in records:
+        deadline = time.monotonic() + DRAIN_BUDGET
+        while True:
+            with self._lock:
+                if not self._waiting:
+                    self._woken = False
+                    return
+                record = self._waiting.popleft()
             self.delivered += 1
             payload = getattr(record, "json", None)
             if payload is not None:
                 self._on_payload(payload)
             if listened:
                 self.received.emit(record)
+            if time.monotonic() > deadline:
+                QTimer.singleShot(0, self._drain)  # the rest after other events had a turn
+                return
 
     def stop(self) -> None:
         """Stop receiving (idempotent)."""

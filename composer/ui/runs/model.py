@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import (
@@ -26,13 +25,11 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
 
-from composer.core.batch import run_count_label
 from composer.core.runs import RunState
-from composer.ui.runs import texts
+from composer.ui.runs import cells, texts
+from composer.ui.runs.cells import Column, Role
 from composer.ui.runs.selection import BatchSnapshot, RunSelection
-from composer.ui.theme import current_theme
 
 if TYPE_CHECKING:
     from composer.client.session import Submission
@@ -43,44 +40,7 @@ MAX_SUBMISSIONS: Final = 500
 """Finished submissions beyond this many are dropped from the panel (the history keeps them)."""
 
 Index = QModelIndex | QPersistentModelIndex
-
-
-class Column(IntEnum):
-    """The panel's columns."""
-
-    RUN = 0
-    STATUS = 1
-    PROGRESS = 2
-    DETAIL = 3
-    QUEUE = 4
-    ELAPSED = 5
-    COLD_START = 6
-    RUN_TIME = 7
-    RUN_ID = 8
-
-
-HEADERS: Final = {
-    Column.RUN: "Run",
-    Column.STATUS: "Status",
-    Column.PROGRESS: "Progress",
-    Column.DETAIL: "Details",
-    Column.QUEUE: "Queue",
-    Column.ELAPSED: "Elapsed",
-    Column.COLD_START: "Cold start",
-    Column.RUN_TIME: "Run time",
-    Column.RUN_ID: "Run id",
-}
-_RIGHT: Final = frozenset({Column.QUEUE, Column.ELAPSED, Column.COLD_START, Column.RUN_TIME})
-
-
-class Role(IntEnum):
-    """Custom data roles (the delegates and the view read these)."""
-
-    STATUS = Qt.ItemDataRole.UserRole + 1  # str: the chip's status key
-    PROGRESS = Qt.ItemDataRole.UserRole + 2  # float 0..1 or None
-    STATE = Qt.ItemDataRole.UserRole + 3  # RunState or None
-    SUBMISSION = Qt.ItemDataRole.UserRole + 4  # Submission
-    KIND = Qt.ItemDataRole.UserRole + 5  # "run", "batch" or "batch-run"
+__all__ = ["Column", "Role", "RunsModel"]  # Column and Role live in cells, used from here too
 
 
 @dataclass(eq=False, slots=True)
@@ -329,11 +289,7 @@ class RunsModel(QAbstractItemModel):
     ) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[Column(section)]
-        if role == Qt.ItemDataRole.TextAlignmentRole and section in _RIGHT:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        return cells.header(Column(section), role)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -375,17 +331,7 @@ class RunsModel(QAbstractItemModel):
         return self._states.get(run_id) if run_id else None
 
     def _run_status(self, submission: Submission, state: RunState | None) -> str:
-        if state is not None:
-            return texts.row_status(state)
-        if submission.sending:
-            return texts.SENDING
-        if submission.error is not None:
-            return texts.REFUSED
-        if not submission.tracked or not submission.run_ids:
-            return texts.NOT_RUN
-        if submission.discovery_error:
-            return texts.LOST
-        return texts.WAITING
+        return cells.run_status(submission, state)
 
     def _summary(self, group: _Group) -> tuple[str, int, int, int]:
         submission = group.submission
@@ -419,151 +365,19 @@ class RunsModel(QAbstractItemModel):
         state = self._state(submission, combination)
         if role == Role.STATE:
             return state
-        if role == Role.KIND:
-            return "batch-run" if group.rows else "run"
-        status = self._run_status(submission, state)
-        if role == Role.STATUS:
-            return status
-        if role == Role.PROGRESS:
-            if state is None:
-                return None
-            return 1.0 if state.succeeded else state.progress
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._run_text(group, combination, state, status, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._run_tooltip(group, combination, state, status, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in _RIGHT:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self._foreground(status, column)
-        if role == Qt.ItemDataRole.FontRole and column == Column.RUN_ID:
-            font = QFont("monospace")
-            font.setStyleHint(QFont.StyleHint.TypeWriter)
-            return font
-        return None
-
-    def _run_text(
-        self, group: _Group, combination: int, state: RunState | None, status: str, column: Column
-    ) -> str:
-        submission = group.submission
-        match column:
-            case Column.RUN:
-                return self._run_name(group, combination)
-            case Column.STATUS:
-                return texts.status_label(status)
-            case Column.PROGRESS:
-                progress = 1.0 if state is not None and state.succeeded else None
-                return texts.percent(progress or (state.progress if state else None))
-            case Column.DETAIL:
-                return self._detail(submission, state, status)
-            case Column.QUEUE:
-                return texts.queue_text(state)
-            case Column.ELAPSED:
-                return "" if submission.sending else texts.duration(self._elapsed(group, state))
-            case Column.COLD_START:
-                return texts.duration(state.timings.cold_start_duration) if state else ""
-            case Column.RUN_TIME:
-                return texts.duration(state.timings.run_duration) if state else ""
-            case Column.RUN_ID:
-                if state is not None:
-                    return state.run_id
-                run_id = (
-                    submission.run_ids[combination]
-                    if combination < len(submission.run_ids)
-                    else None
-                )
-                return run_id or ""
-
-    def _run_name(self, group: _Group, combination: int) -> str:
-        submission = group.submission
-        if not group.rows:
-            return submission.label
-        params = BatchSnapshot(submission, submission.combinations, ()).params
-        if params:
-            values = submission.combinations[combination]
-            return texts.combination_text({key: values.get(key) for key in params})
-        return f"#{combination + 1}"
-
-    def _detail(self, submission: Submission, state: RunState | None, status: str) -> str:
-        if status == texts.SENDING:
-            return f"Sending to {submission.target}…"
-        if status == texts.REFUSED and submission.error is not None:
-            return str(submission.error)
-        if state is None:
-            if submission.discovery_error:
-                return submission.discovery_error
-            if status == texts.NOT_RUN:
-                return "; ".join(submission.notes) or "Nothing to follow"
-            return texts.run_detail(None)
-        return texts.run_detail(state)
-
-    def _run_tooltip(
-        self, group: _Group, combination: int, state: RunState | None, status: str, column: Column
-    ) -> str | None:
-        if column == Column.RUN and group.rows:
-            values = group.submission.combinations[combination]
-            return "\n".join(f"{key} = {texts.value_text(v, 200)}" for key, v in values.items())
-        if column == Column.DETAIL:
-            return self._detail(group.submission, state, status)
-        if column == Column.RUN_ID:
-            return "Ctrl+C copies the run id"
-        return None
-
-    def _foreground(self, status: str, column: Column) -> QBrush | None:
-        if column != Column.DETAIL:
-            return None
-        theme = current_theme()
-        color = {
-            "failed": theme.error,
-            texts.REFUSED: theme.error,
-            "timeout": theme.warning,
-            texts.LOST: theme.warning,
-        }.get(status)
-        return QBrush(QColor(color)) if color else None
+        status = cells.run_status(submission, state)
+        elapsed = self._elapsed(group, state) if column == Column.ELAPSED else None
+        return cells.run_cell(
+            submission, combination, bool(group.rows), state, status, elapsed, column, role
+        )
 
     def _group_data(self, group: _Group, column: Column, role: int) -> Any:
-        submission = group.submission
-        status, done, failed, total = group.summary
-        if role == Role.STATE:
-            return None
-        if role == Role.KIND:
-            return "batch"
-        if role == Role.STATUS:
-            return status
-        if role == Role.PROGRESS:
-            return done / total if total else None
-        if role == Qt.ItemDataRole.FontRole and column == Column.RUN:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in _RIGHT:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self._foreground(status, column)
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        match column:
-            case Column.RUN:
-                return f"{submission.label} · {run_count_label(submission.sent_body)}"
-            case Column.STATUS:
-                return texts.status_label(status)
-            case Column.PROGRESS:
-                return texts.batch_progress_text(done, total, failed)
-            case Column.DETAIL:
-                if submission.discovery_error:
-                    return submission.discovery_error
-                if status == texts.SENDING:
-                    return f"Sending to {submission.target}…"
-                if status == texts.REFUSED and submission.error is not None:
-                    return str(submission.error)
-                return group.counts or "; ".join(submission.notes)
-            case Column.ELAPSED:
-                if submission.sending:
-                    return ""
-                return texts.duration((group.ended or time.monotonic()) - group.started)
-            case Column.RUN_ID:
-                return submission.batch_id or ""
-        return ""
+        elapsed = None
+        if column == Column.ELAPSED:
+            elapsed = (group.ended or time.monotonic()) - group.started
+        return cells.group_cell(
+            group.submission, group.summary, group.counts, elapsed, column, role
+        )
 
     # --- for the view ---
 

@@ -12,12 +12,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from composer.core.runs import RunState
+from composer.ui.icons import app_icon
 from composer.ui.runs import texts
-from composer.ui.theme import RESOURCES
 
 if TYPE_CHECKING:
     from composer.client.session import Submission
@@ -86,7 +85,7 @@ class FinishNotifier:
                 or not QSystemTrayIcon.supportsMessages()
             ):
                 return None
-            self._tray = QSystemTrayIcon(QIcon(str(RESOURCES / "icons" / "composer-64.png")))
+            self._tray = QSystemTrayIcon(app_icon())
             self._tray.setToolTip("composer")
             self._tray.messageClicked.connect(self._raise_window)
             self._tray.show()

@@ -41,7 +41,11 @@ from PySide6.QtWidgets import (
 )
 
 from composer.ui.runs import texts
-from composer.ui.runs.delegates import ProgressDelegate, StatusChipDelegate
+from composer.ui.runs.delegates import (
+    MiddleElideDelegate,
+    ProgressDelegate,
+    StatusChipDelegate,
+)
 from composer.ui.runs.details import SummaryPage
 from composer.ui.runs.model import Column, RunsModel
 from composer.ui.runs.selection import RunSelection
@@ -96,11 +100,10 @@ class RunsView(QWidget):
         self.tree.setModel(self.model)
         self.tree.setUniformRowHeights(True)  # hundreds of rows: no per-row size queries
         self.tree.setAlternatingRowColors(True)
-        # A batch run's values are told apart at both ends ("prompt=A red…seed=2").
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.setItemDelegateForColumn(Column.RUN, MiddleElideDelegate(self.tree))
         self.tree.setItemDelegateForColumn(Column.STATUS, StatusChipDelegate(self.tree))
         self.tree.setItemDelegateForColumn(Column.PROGRESS, ProgressDelegate(self.tree))
         header = self.tree.header()
@@ -145,7 +148,7 @@ class RunsView(QWidget):
         self.rerun_button.setToolTip("Send the same request again")
         self.clear_button.setToolTip("Remove finished runs from this list (the history keeps them)")
         bar = QHBoxLayout()
-        bar.setContentsMargins(8, 4, 8, 4)
+        bar.setContentsMargins(8, 2, 8, 2)
         bar.setSpacing(6)
         bar.addWidget(self.headline, 1)
         for button in (self.cancel_button, self.rerun_button, self.copy_button, self.clear_button):
@@ -262,28 +265,33 @@ class RunsView(QWidget):
     def _after_change(self) -> None:
         has_rows = self.model.rowCount() > 0
         self.stack.setCurrentWidget(self.tree if has_rows else self.empty)
+        # Nothing to act on or to detail yet: only the hint shows.
+        self.details.setVisible(has_rows)
+        for button in (self.cancel_button, self.rerun_button, self.copy_button, self.clear_button):
+            button.setVisible(has_rows)
         self.headline.setText(self._headline())
         self._refresh_details()
 
     def _headline(self) -> str:
-        going = done = failed = 0
+        going = done = failed = refused = 0
         for submission in self.model.submissions():
             status, finished, not_ok, total = self.model.summary(submission)
             if status in (texts.SENDING,):
                 going += 1
                 continue
             if status == texts.REFUSED:
-                failed += 1
+                refused += 1
                 continue
             done += finished
             failed += not_ok
             going += total - finished
-        if not (going or done or failed):
-            return ""
         parts = [f"{going} going"] if going else []
-        parts.append(f"{done} done")
+        if done or failed:
+            parts.append(f"{done} done")
         if failed:
             parts.append(f"{failed} not successful")
+        if refused:
+            parts.append(f"{refused} not sent")
         return " · ".join(parts)
 
     def _update_buttons(self, selection: RunSelection) -> None:

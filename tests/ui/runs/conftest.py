@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from composer.client.group import PollSchedule
+from composer.client.retry import RetryPolicy
 from composer.core.history import HistoryStore
 from composer.core.presets import parse_preset
 from composer.core.profiles import SANDBOX_API_KEY
@@ -28,6 +29,8 @@ from tests.ui.conftest import WindowFactory
 
 # Polls every 10..50 ms; a run the API stops answering about is given up after 3 failed polls.
 FAST = PollSchedule(initial=0.01, factor=1.5, maximum=0.05, discovery=0.02, max_errors=3)
+# Reads retried quickly (a stopped sandbox is given up on in a fraction of a second).
+FAST_RETRY = RetryPolicy(attempts=3, initial=0.01, maximum=0.02)
 
 
 @dataclass
@@ -100,6 +103,7 @@ def make_runs(
         notices: list[tuple[str, str]] = []
         notifier = FinishNotifier(window, lambda title, text: notices.append((title, text)))
         kw.setdefault("schedule", FAST)
+        kw.setdefault("retry", FAST_RETRY)
         controller = RunsController(
             window,
             history=history,

@@ -84,3 +84,21 @@ def test_discovery_webhooks_hand_over_every_delivery_in_order(
         assert len(records) == 31  # the webhook lab sees every request, JSON or not
     finally:
         hooks.stop()
+
+
+def test_a_bundled_app_runs_the_sandbox_on_a_thread(
+    qtbot: QtBot, qasync_loop: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("sys.frozen", True, raising=False)
+    builtin = BuiltinSandbox(speed=50)
+    try:
+        url = run_async(qtbot, builtin.ensure(), timeout=20_000)
+        assert builtin.process is None and builtin.running
+        answer = httpx.get(
+            f"{url}/deployments", headers={"Authorization": f"Bearer {SANDBOX_API_KEY}"},
+            trust_env=False,
+        )  # fmt: skip
+        assert answer.status_code == 200
+    finally:
+        builtin.stop()
+    assert not builtin.running and builtin.url is None

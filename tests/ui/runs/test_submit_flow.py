@@ -70,7 +70,7 @@ def test_a_3x3_batch_shows_nine_labelled_rows_that_all_finish(runs: Runs) -> Non
 
 
 def test_cancel_a_running_run_from_the_panel(runs: Runs, qtbot: QtBot) -> None:
-    runs.sandbox.config.speed = 1  # a run of several seconds
+    runs.sandbox.config.speed = 3  # a run of a few seconds
     runs.open_sample("deployment-run.json")
     submission = runs.submit()
     view = runs.window.runs_view
@@ -109,6 +109,11 @@ def test_rerun_sends_the_same_body_again(runs: Runs) -> None:
     runs.wait_done(again)
     assert again.body == first.body and again.run_ids[0] != first.run_ids[0]
     assert runs.cell(0, Column.STATUS) == "success" == runs.cell(1, Column.STATUS)
+    assert view.headline.text() == "2 done"
+    view.clear_button.click()  # the history keeps them; the list is tidied
+    assert runs.model.rowCount() == 0 and view.stack.currentWidget() is view.empty
+    run_async(runs.qtbot, first.session.recorder.flush())
+    assert runs.history.count() == 2
 
 
 def test_copy_the_run_id(runs: Runs) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import keyring
 import pytest
@@ -13,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from composer.core.profiles import ProfileStore
 from composer.core.secrets import SESSION_ONLY_NOTICE, SecretStore
+from composer.core.settings import Settings
 from composer.servers.sandbox import Sandbox
 from composer.ui.runs.model import Column
 from composer.ui.targets_dialog import TargetsDialog
@@ -185,3 +187,14 @@ def test_the_catalogue_comes_from_the_target(runs: Runs, qtbot: QtBot) -> None:
     assert run_async(qtbot, task)
     assert "flux-dev" in runs.window.catalogue.model_ids()
     assert runs.window.catalogue.deployments  # authenticated with the sandbox's key
+
+
+def test_a_custom_target_chosen_last_time_comes_back(
+    make_runs: Callable[..., Runs], composer_home: Path
+) -> None:
+    ProfileStore().add("Local API", "http://127.0.0.1:9/api")
+    settings = Settings(composer_home / "settings.json")
+    settings.set("target", "Local API")
+    settings.save()
+    runs = make_runs()
+    assert runs.window.targets.key == "Local API"
