@@ -118,13 +118,32 @@ class WebhookLabHost(QObject):
         )
         dock.setWidget(lab)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock.hide()
         runs_dock = getattr(window, "runs_dock", None)
         if isinstance(runs_dock, QDockWidget):
-            window.tabifyDockWidget(runs_dock, dock)  # Runs | Webhooks, one bottom area
-        dock.hide()
+            # Runs | Webhooks as tabs of one bottom area, whichever shows first.
+            runs_dock.visibilityChanged.connect(lambda shown: self._keep_tabbed(shown, runs_dock))
+            dock.visibilityChanged.connect(lambda shown: self._keep_tabbed(shown, dock))
+            if runs_dock.isVisible():
+                window.tabifyDockWidget(runs_dock, dock)
         dock.visibilityChanged.connect(self.toggle_action.setChecked)
         self.toggle_action.setChecked(dock.isVisible())
         return dock
+
+    def _keep_tabbed(self, shown: bool, shown_dock: QDockWidget) -> None:
+        runs_dock = getattr(self.window, "runs_dock", None)
+        dock = self.dock
+        if not shown or dock is None or not isinstance(runs_dock, QDockWidget):
+            return
+        other = dock if shown_dock is runs_dock else runs_dock
+        if (
+            other.isVisible()
+            and not other.isFloating()
+            and not shown_dock.isFloating()
+            and shown_dock not in self.window.tabifiedDockWidgets(other)
+        ):
+            self.window.tabifyDockWidget(other, shown_dock)
+            shown_dock.raise_()
 
     def show(self) -> WebhookLab:
         """Build (if needed) and show the lab."""
@@ -145,11 +164,13 @@ class WebhookLabHost(QObject):
         if self.dock is not None:
             self.dock.hide()
 
-    def _toggle(self, checked: bool) -> None:
-        if checked:
-            self.show()
-        else:
+    def _toggle(self, _checked: bool) -> None:
+        # From what is on screen (a lab behind the Runs tab comes forward), not the check mark.
+        if self.dock is not None and self.dock.isVisible():
             self.hide()
+        else:
+            self.show()
+        self.toggle_action.setChecked(self.dock is not None and self.dock.isVisible())
 
     async def receiver_url(self) -> str | None:
         """For "Use local receiver": show the lab, start the receiver, give its URL."""
