@@ -5,10 +5,10 @@ followed to the end as the app does it: run ids learnt from webhook deliveries (
 endpoint, deliveries handed to the UI thread), every run polled with the client's default
 schedule, each change recorded in the history and shown in the runs panel. Meanwhile a Qt timer
 probe measures how late its ticks fire: the longest stall of the window's event loop must stay
-under 50 ms. Baseline measured in the same run: the same probe on the idle window; when that
-alone stalls over 25 ms, other programs hold the CPUs and the test prints its figures and skips
-rather than judge. Memory: the process's resident size after a first and a second batch (the
-second must not add much: bounded).
+under 50 ms. Baseline measured in the same run: the same probe on the idle window; when the
+limit is passed while the idle window alone stalled over 25 ms, other programs hold the CPUs and
+the test prints its figures and skips rather than judge. Memory: the process's resident size
+after a first and a second batch (the second must not add much: bounded).
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def test_200_runs_tracked_at_once_never_stall_the_window(
         )
         assert len(states) == RUNS and all(state.succeeded for state in states)
         assert history.count() == 2
-        if idle.worst > BUSY_MACHINE:
+        if busy.worst >= MAX_STALL and idle.worst > BUSY_MACHINE:
             pytest.skip(
                 f"the machine is too busy to measure stalls: the idle window alone stalled "
                 f"{idle.worst * 1000:.0f} ms"

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from composer.core.runs import RunState
 from composer.ui.runs import texts
+from composer.ui.runs.delegates import status_color
 from composer.ui.runs.selection import BatchSnapshot, RunSelection
 from composer.ui.theme import current_theme
 
@@ -58,8 +59,6 @@ class SummaryPage(QTextBrowser):
 
     def _header(self, title: str, status: str, line: str) -> str:
         theme = current_theme()
-        from composer.ui.runs.delegates import status_color
-
         color = status_color(status).name()
         return (
             f"<p style='margin:0'><b style='font-size:larger'>{_e(title)}</b> &nbsp;"
