@@ -277,6 +277,11 @@ class RequestForm(QWidget):
             ),
             "webhook: ComfyDeploy POSTs run updates to this URL",
         )
+        # Filled by composer.ui.webhooks ("Use local receiver", run.output, the reach note).
+        self.webhook_slot = QVBoxLayout()
+        self.webhook_slot.setContentsMargins(0, 0, 0, 0)
+        self._grid.addLayout(self.webhook_slot, self._row, 1)
+        self._row += 1
         self._field(
             "Progress events",
             BoolField(

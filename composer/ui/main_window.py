@@ -52,6 +52,7 @@ from composer.ui.problems import ProblemMarker, describe
 from composer.ui.startup import QuickLookError, quick_look
 from composer.ui.targets import TargetChoice, TargetSelector
 from composer.ui.theme import Theme, ThemeManager, set_role
+from composer.ui.webhooks.host import WebhookLabHost
 from composer.ui.window_actions import build_actions
 from composer.ui.window_state import restore_window_state, save_window_state
 
@@ -134,6 +135,7 @@ class MainWindow(PresetCommands, QMainWindow):
         self._build_layout()
         self.actions_by_name: dict[str, QAction] = {}
         build_actions(self)
+        self.webhooks = WebhookLabHost(self)
         self._connect()
         self._undo_keys = FormUndoKeys(self.form)
 
@@ -283,6 +285,7 @@ class MainWindow(PresetCommands, QMainWindow):
         self.preview.set_theme(theme)
         self.library_panel.refresh()
         self.form.batch.model.layoutChanged.emit()
+        self.webhooks.set_theme(theme)
 
     def _on_target_changed(self) -> None:
         if self.started:
@@ -467,6 +470,7 @@ class MainWindow(PresetCommands, QMainWindow):
         if self._closing or not self.document.dirty:
             save_window_state(self)
             self.document.close_clean()
+            self.webhooks.shutdown()
             event.accept()
             return
         event.ignore()

@@ -195,6 +195,7 @@ def test_tab_order_follows_the_form(window: MainWindow, qtbot: QtBot) -> None:
         ):
             widget = widget.nextInFocusChain()
     expected = ["model_id", "model_id__pick", "execution_mode", "gpu", "batch_number", "origin",
-                "webhook", "webhook_intermediate_status", "inputs.prompt__name",
+                "webhook", "webhook__use_receiver", "webhook__run_output",
+                "webhook_intermediate_status", "inputs.prompt__name",
                 "inputs.prompt__type", "inputs.prompt", "inputs.seed__name"]  # fmt: skip
     assert order[: len(expected)] == expected

@@ -95,6 +95,7 @@ class RunsController(QObject):
         self._run_listeners: list[Callable[[Submission, RunState], None]] = []
         self._closed = False
         window.runs_controller = self
+        window.webhooks.connect_runs(self)  # the webhook lab: its events in, run timelines out
 
         window.submit_requested.connect(self.on_submit_requested)
         window.targets_requested.connect(lambda: self.open_targets())

@@ -1,0 +1,260 @@
+"""The webhook lab's place in the main window: a dock, a menu, the tools in the form, and the
+"Webhooks" page of the runs panel.
+
+Light on purpose: the window builds this at start-up, so it imports neither the receiver
+(uvicorn, Starlette) nor the client (httpx) nor asyncio. The lab itself
+(:class:`~composer.ui.webhooks.lab.WebhookLab`) is built the first time it is needed: the dock
+is shown, "Use local receiver" is pressed, or the runs' own webhook endpoint got something. The
+receiver starts only then too.
+
+With the runs (:meth:`WebhookLabHost.connect_runs`, called by the runs controller): every event
+the lab receives goes to the controller (``feed_webhook``: runs update, a batch's run ids are
+learnt), the runs' own endpoint's events show in the lab, polled statuses are noted for the
+timelines, and the runs panel's detail area gets a "Webhooks" page: the selected run's timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget
+
+from composer.core.webhooks import is_local_url
+from composer.ui.theme import Theme
+from composer.ui.webhooks.form_tools import WebhookFormTools
+
+DOCK_MIN_HEIGHT = 320
+PAGE_REFRESH_MS = 200  # run timelines follow new events at most this often
+
+if TYPE_CHECKING:
+    from composer.core.webhooks import WebhookRecord
+    from composer.ui.main_window import MainWindow
+    from composer.ui.runs.controller import RunsController
+    from composer.ui.webhooks.lab import WebhookLab
+    from composer.ui.webhooks.timeline_page import PollLog, RunTimelinePage
+
+
+class WebhookLabHost(QObject):
+    """Owns the dock, the Webhooks menu and the form's webhook tools of one window.
+
+    ``lab`` is None until :meth:`ensure` builds it. Others connect through :meth:`ensure`
+    (e.g. ``host.ensure().add_listener(session_feed)``) or :meth:`on_lab` (called once the lab
+    exists, at once if it already does), which keeps the lab lazy.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.lab: WebhookLab | None = None
+        self._sized = False
+        self._polls: PollLog | None = None  # statuses polled per run, for the timelines
+        self.pages: list[RunTimelinePage] = []
+        self.runs: RunsController | None = None
+        self._from_endpoint: list[WebhookRecord] = []
+        self._changed_runs: set[str] = set()
+        self._waiting: list[Callable[[WebhookLab], object]] = []
+        self.dock: QDockWidget | None = None  # made with the lab
+
+        self.form_tools = WebhookFormTools(
+            window.binding,
+            self.receiver_url,
+            sign=self.sign,
+            target_is_local=lambda: is_local_url(window.targets.base_url),
+        )
+        window.form.webhook_slot.addWidget(self.form_tools)
+        self.form_tools.message.connect(window.show_message)
+        window.targets.target_changed.connect(lambda _key: self.form_tools.refresh())
+
+        toggle = QAction("Webhook lab", window)
+        toggle.setCheckable(True)
+        toggle.setObjectName("show_webhooks")
+        toggle.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        toggle.setToolTip("Show the webhook receiver, events, replay and simulator")
+        toggle.triggered.connect(self._toggle)
+        self.toggle_action = toggle
+        use = QAction("Use local receiver", window)
+        use.setObjectName("use_local_receiver")
+        use.triggered.connect(lambda _checked=False: self.form_tools.use_local_receiver())
+        menu = window.menuBar().addMenu("&Webhooks")
+        menu.addAction(toggle)
+        menu.addAction(use)
+        window.actions_by_name["show_webhooks"] = toggle
+        window.actions_by_name["use_local_receiver"] = use
+
+    def ensure(self) -> WebhookLab:
+        """The lab (in its dock, hidden until :meth:`show`), built now if needed."""
+        if self.lab is None:
+            from composer.ui.webhooks.lab import WebhookLab
+
+            lab = WebhookLab(self.window.settings)
+            lab.message.connect(self.window.show_message)
+            lab.model.runs_changed.connect(self._refresh_pages)
+            self.dock = self._make_dock(lab)
+            self.lab = lab
+            waiting, self._waiting = self._waiting, []
+            for callback in waiting:
+                callback(lab)
+        return self.lab
+
+    def on_lab(self, callback: Callable[[WebhookLab], object]) -> None:
+        """Call ``callback(lab)`` once the lab exists (now, if it does)."""
+        if self.lab is not None:
+            callback(self.lab)
+        else:
+            self._waiting.append(callback)
+
+    def _make_dock(self, lab: WebhookLab) -> QDockWidget:
+        # Made with the lab rather than at start-up (each widget counts before the first
+        # frame), always as a tab beside the runs: Qt's restoreDockWidget() would put a dock
+        # made this late back in its area, but beside the runs rather than as their tab.
+        window = self.window
+        dock = QDockWidget("Webhooks", window)
+        dock.setObjectName("webhook_dock")
+        dock.setAllowedAreas(
+            Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        dock.setWidget(lab)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock.hide()
+        runs_dock = getattr(window, "runs_dock", None)
+        if isinstance(runs_dock, QDockWidget):
+            # Runs | Webhooks as tabs of one bottom area, whichever shows first.
+            runs_dock.visibilityChanged.connect(lambda shown: self._keep_tabbed(shown, runs_dock))
+            dock.visibilityChanged.connect(lambda shown: self._keep_tabbed(shown, dock))
+            if runs_dock.isVisible():
+                window.tabifyDockWidget(runs_dock, dock)
+        dock.visibilityChanged.connect(self.toggle_action.setChecked)
+        self.toggle_action.setChecked(dock.isVisible())
+        return dock
+
+    def _keep_tabbed(self, shown: bool, shown_dock: QDockWidget) -> None:
+        runs_dock = getattr(self.window, "runs_dock", None)
+        dock = self.dock
+        if not shown or dock is None or not isinstance(runs_dock, QDockWidget):
+            return
+        other = dock if shown_dock is runs_dock else runs_dock
+        if (
+            other.isVisible()
+            and not other.isFloating()
+            and not shown_dock.isFloating()
+            and shown_dock not in self.window.tabifiedDockWidgets(other)
+        ):
+            self.window.tabifyDockWidget(other, shown_dock)
+            shown_dock.raise_()
+
+    def show(self) -> WebhookLab:
+        """Build (if needed) and show the lab."""
+        lab = self.ensure()
+        dock = self.dock
+        assert dock is not None
+        if not dock.isVisible():
+            dock.show()
+            if not self._sized:  # a first opening gets room for a dozen events
+                self._sized = True
+                height = max(DOCK_MIN_HEIGHT, self.window.height() * 2 // 5)
+                self.window.resizeDocks([dock], [height], Qt.Orientation.Vertical)
+        dock.raise_()
+        return lab
+
+    def hide(self) -> None:
+        """Hide the lab (it keeps receiving)."""
+        if self.dock is not None:
+            self.dock.hide()
+
+    def _toggle(self, _checked: bool) -> None:
+        # From what is on screen (a lab behind the Runs tab comes forward), not the check mark.
+        if self.dock is not None and self.dock.isVisible():
+            self.hide()
+        else:
+            self.show()
+        self.toggle_action.setChecked(self.dock is not None and self.dock.isVisible())
+
+    async def receiver_url(self) -> str | None:
+        """For "Use local receiver": show the lab, start the receiver, give its URL."""
+        return await self.show().receiver_url()
+
+    def sign(self, url: str) -> str:
+        """``url`` signed when the lab's signing is on."""
+        return self.lab.sign(url) if self.lab is not None else url
+
+    # --- runs ---
+
+    @property
+    def polls(self) -> PollLog:
+        """The statuses polled per run (made on first use: not needed for the first frame)."""
+        if self._polls is None:
+            from composer.ui.webhooks.timeline_page import PollLog
+
+            self._polls = PollLog()
+        return self._polls
+
+    def timeline_page(self) -> RunTimelinePage:
+        """A new run timeline page over the lab's events (the lab is not built for it)."""
+        from composer.ui.webhooks.timeline_page import RunTimelinePage
+
+        page = RunTimelinePage(self.records_of, self.polls)
+        page.setObjectName("webhook_timeline")
+        self.pages.append(page)
+        page.destroyed.connect(lambda: self.pages.remove(page) if page in self.pages else None)
+        return page
+
+    def _refresh_pages(self, run_ids: set[str]) -> None:
+        # At most a few redraws a second while events pour in: each redraw rebuilds a list.
+        if not self._changed_runs:
+            QTimer.singleShot(PAGE_REFRESH_MS, self._redraw_pages)
+        self._changed_runs |= run_ids
+
+    def _redraw_pages(self) -> None:
+        run_ids, self._changed_runs = self._changed_runs, set()
+        for page in self.pages:
+            if page.isVisible():
+                page.refresh(run_ids)
+
+    def connect_runs(self, controller: RunsController) -> None:
+        """Tie the lab to the window's runs (see the module docstring)."""
+        self.runs = controller
+        controller.webhooks.received.connect(self._from_runs_endpoint)
+        controller.on_run(self._note_run)
+        self.runs_page = self.timeline_page()
+        controller.view.add_detail_page("Webhooks", self.runs_page)
+        self.on_lab(lambda lab: lab.add_listener(self._feed_runs))
+
+    def _feed_runs(self, records: Sequence[WebhookRecord]) -> None:
+        if self.runs is None:
+            return
+        for record in records:
+            if record.json is not None:
+                self.runs.feed_webhook(record.json)
+
+    def _from_runs_endpoint(self, record: Any) -> None:
+        # One by one from the endpoint; listed (and kept) together at the next turn of the loop.
+        if not self._from_endpoint:
+            QTimer.singleShot(0, self._list_endpoint_records)
+        self._from_endpoint.append(record)
+
+    def _list_endpoint_records(self) -> None:
+        records, self._from_endpoint = self._from_endpoint, []
+        if records:
+            self.ensure().ingest(records)
+
+    def _note_run(self, _submission: object, state: Any) -> None:
+        update = getattr(state, "last_update", None)
+        if update is not None:
+            self.polls.add(update)
+
+    def records_of(self, run_id: str) -> list[WebhookRecord]:
+        """The events received for a run (none before the lab exists)."""
+        return self.lab.model.run_records(run_id) if self.lab is not None else []
+
+    def set_theme(self, theme: Theme) -> None:
+        """Recolour the lab after a theme switch."""
+        if self.lab is not None:
+            self.lab.set_theme(theme)
+
+    def shutdown(self) -> None:
+        """Stop the receiver and finish history writes (the window closes)."""
+        if self.lab is not None:
+            self.lab.shutdown()

@@ -1,0 +1,186 @@
+"""Signed webhook URLs: the signing secret (in the OS keyring) and the switch that uses it.
+
+With signing on, "Use local receiver" puts a signed URL in the request
+(:func:`composer.core.signing.sign_url`) and the receiver marks each event valid, expired or
+forged. The secret is kept by :class:`~composer.core.secrets.SecretStore` under
+:func:`~composer.core.secrets.webhook_secret_account`; without a keyring it lasts this session
+only, and the panel says so. The switch itself (not the secret) is kept in the settings file.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from composer.core.secrets import SecretStore, secret_store, webhook_secret_account
+from composer.core.settings import Settings
+from composer.core.signing import generate_secret, secret_warning, sign_url
+from composer.ui.theme import set_role
+
+SETTING: Final = "webhooks.sign_urls"
+EXPLANATION: Final = (
+    "ComfyDeploy signs nothing: anyone who knows a webhook URL can post to it. With signing on, "
+    "“Use local receiver” adds timestamp and signature (an HS256 token made with this secret) "
+    "to the URL, and the receiver marks each event valid, expired (over an hour old) or forged. "
+    "Give your own handler the same secret to check them the same way."
+)
+
+
+class SigningPanel(QWidget):
+    """The signing switch and secret; ``changed(str | None)`` gives the secret in use (or None)."""
+
+    changed = Signal(object)
+    message = Signal(str)
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        secrets: SecretStore | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("webhook_signing")
+        self.settings = settings
+        self.secrets = secrets or secret_store()
+        self.account = webhook_secret_account()
+        self.enabled = QCheckBox("Sign the webhook URLs composer puts in requests")
+        self.enabled.setObjectName("webhook_signing__enabled")
+        explanation = QLabel(EXPLANATION)
+        explanation.setWordWrap(True)
+        set_role(explanation, "hint")
+        self.secret = QLineEdit()
+        self.secret.setObjectName("webhook_signing__secret")
+        self.secret.setAccessibleName("Webhook signing secret")
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setPlaceholderText("no secret yet: generate one, or paste your handler's")
+        self.show_button = QPushButton("Show")
+        self.show_button.setObjectName("webhook_signing__show")
+        self.show_button.setCheckable(True)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setObjectName("webhook_signing__copy")
+        self.generate_button = QPushButton("Generate new")
+        self.generate_button.setObjectName("webhook_signing__generate")
+        self.notice = QLabel()
+        self.notice.setObjectName("webhook_signing__notice")
+        self.notice.setWordWrap(True)
+        set_role(self.notice, "warning")
+        self.notice.hide()
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        secret_label = QLabel("Secret")
+        secret_label.setBuddy(self.secret)
+        row.addWidget(secret_label)
+        row.addWidget(self.secret, 1)
+        row.addWidget(self.show_button)
+        row.addWidget(self.copy_button)
+        row.addWidget(self.generate_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.enabled)
+        layout.addWidget(explanation)
+        layout.addLayout(row)
+        layout.addWidget(self.notice)
+        layout.addStretch(1)
+
+        stored = self.secrets.get(self.account)
+        self.secret.setText(stored or "")
+        on = bool(settings.get(SETTING, False)) if settings is not None else False
+        self.enabled.setChecked(on and bool(stored))
+        self.enabled.toggled.connect(self._on_toggled)
+        self.secret.editingFinished.connect(self._on_edited)
+        self.show_button.toggled.connect(self._show_secret)
+        self.copy_button.clicked.connect(self.copy)
+        self.generate_button.clicked.connect(self.generate)
+        self._refresh_notice()
+
+    # --- state ---
+
+    @property
+    def active_secret(self) -> str | None:
+        """The secret when signing is on and one is set, else None."""
+        text = self.secret.text()
+        return text if self.enabled.isChecked() and text else None
+
+    def sign(self, url: str) -> str:
+        """``url`` signed when signing is on, else unchanged."""
+        secret = self.active_secret
+        return sign_url(url, secret) if secret else url
+
+    # --- actions ---
+
+    def generate(self) -> str:
+        """Make a new random secret, store it and turn signing on."""
+        value = generate_secret()
+        self.secret.setText(value)
+        self._store(value)
+        if not self.enabled.isChecked():
+            self.enabled.setChecked(True)  # emits changed through _on_toggled
+        else:
+            self.changed.emit(self.active_secret)
+        return value
+
+    def set_secret(self, value: str) -> None:
+        """Use ``value`` as the secret (as if typed in)."""
+        self.secret.setText(value)
+        self._on_edited()
+
+    def copy(self) -> None:
+        """Put the secret on the clipboard (to give it to your handler)."""
+        if self.secret.text():
+            QGuiApplication.clipboard().setText(self.secret.text())
+            self.message.emit("Copied the signing secret")
+
+    def _show_secret(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.secret.setEchoMode(mode)
+        self.show_button.setText("Hide" if shown else "Show")
+
+    def _on_edited(self) -> None:
+        value = self.secret.text().strip()
+        if value == (self.secrets.get(self.account) or ""):
+            return
+        if value:
+            self._store(value)
+        else:
+            self.secrets.delete(self.account)
+            self.enabled.setChecked(False)
+            self._refresh_notice()
+        self.changed.emit(self.active_secret)
+
+    def _on_toggled(self, on: bool) -> None:
+        if on and not self.secret.text():
+            value = generate_secret()  # signing needs a secret: make one rather than refuse
+            self.secret.setText(value)
+            self._store(value)
+        if self.settings is not None:
+            self.settings.set(SETTING, on)  # written with the window's state when it closes
+        self.changed.emit(self.active_secret)
+
+    def _store(self, value: str) -> None:
+        self.secrets.set(self.account, value)
+        self._refresh_notice()
+
+    def _refresh_notice(self) -> None:
+        notes = []
+        if self.secrets.notice:
+            notes.append(
+                "No system keyring: the secret is kept for this session only "
+                "(composer forgets it when it quits)."
+            )
+        short = secret_warning(self.secret.text()) if self.secret.text() else None
+        if short:
+            notes.append(short)
+        self.notice.setText(" ".join(notes))
+        self.notice.setVisible(bool(notes))

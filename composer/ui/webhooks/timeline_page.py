@@ -1,0 +1,286 @@
+"""A run's timeline: its webhook events beside its polled statuses, with the traps marked.
+
+The analysis is :func:`composer.core.timeline.analyse_run`; this page says what it found in words
+a webhook handler's author can act on: each event in arrival order (time since the first), what
+it reported, and under it why it matters ("Sent as GET: ..."). Above the list, the whole run:
+how many events, which traps showed up, and whether the terminal event never came.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from composer.core.runs import RunUpdate, UpdateSource
+from composer.core.timeline import Mark, PolledStatus, Timeline, TimelineEntry, analyse_run
+from composer.core.webhooks import WebhookRecord
+from composer.core.wire import TERMINAL_STATUSES
+from composer.ui.theme import current_theme, set_role
+
+# Short names of the marks, as shown in the list and the summary line.
+MARK_WORDS: Final[dict[Mark, str]] = {
+    Mark.OUT_OF_ORDER: "out of order",
+    Mark.DUPLICATE_TERMINAL: "terminal event again",
+    Mark.GET_RETRY: "retry sent as GET",
+    Mark.REDELIVERY: "same body again",
+    Mark.RUN_OUTPUT: "run.output",
+    Mark.NOT_COMFYDEPLOY: "not a ComfyDeploy payload",
+    Mark.MISSING_TERMINAL: "no terminal event",
+}
+# The marks a handler must cope with (run.output is information, not a trap).
+TRAPS: Final = frozenset(Mark) - {Mark.RUN_OUTPUT}
+
+RecordsOf = Callable[[str], list[WebhookRecord]]
+
+
+class PollLog:
+    """The statuses seen by polling or streaming, per run, for the timelines."""
+
+    def __init__(self) -> None:
+        self._by_run: dict[str, list[PolledStatus]] = {}
+
+    def add(self, update: RunUpdate) -> None:
+        """Note a non-webhook update (repeats of the same status and progress are skipped)."""
+        if update.source is UpdateSource.WEBHOOK or update.status is None:
+            return
+        seen = self._by_run.setdefault(update.run_id, [])
+        if seen and (seen[-1].status, seen[-1].progress) == (update.status, update.progress):
+            return
+        seen.append(
+            PolledStatus(update.received_at, update.status, update.progress, update.live_status)
+        )
+
+    def statuses(self, run_id: str) -> list[PolledStatus]:
+        """What was polled for ``run_id``, in order."""
+        return list(self._by_run.get(run_id, ()))
+
+
+def summary_text(timeline: Timeline) -> str:
+    """One line about the whole run: counts and the traps seen."""
+    webhooks = len(timeline.webhook_entries)
+    polls = len(timeline.entries) - webhooks
+    parts = [f"{webhooks} webhook event{'s' if webhooks != 1 else ''}"]
+    if polls:
+        parts.append(f"{polls} polled status{'es' if polls != 1 else ''}")
+    if timeline.terminal_status:
+        parts.append(f"ended {timeline.terminal_status} (webhook)")
+    elif timeline.polled_terminal_status:
+        parts.append(f"ended {timeline.polled_terminal_status} (polling)")
+    counts = timeline.mark_counts
+    traps = [f"{counts[mark]}× {MARK_WORDS[mark]}" for mark in MARK_WORDS if counts.get(mark)]
+    if traps:
+        parts.append("seen: " + ", ".join(traps))
+    elif webhooks:
+        parts.append("no traps seen")
+    return " · ".join(parts)
+
+
+def _offset(at: datetime, start: datetime) -> str:
+    seconds = (at - start).total_seconds()
+    return f"+{seconds:.3f} s" if seconds >= 0 else f"{seconds:.3f} s"
+
+
+def _what(entry: TimelineEntry) -> str:
+    if entry.source == "poll":
+        return f"polled: {entry.status}"
+    record = entry.record
+    name = entry.event_type or ("not ComfyDeploy" if record and record.body else "no body")
+    return f"{name} {entry.status or ''}".strip()
+
+
+class RunTimelinePage(QWidget):
+    """The timeline of one run; :meth:`show_run` fills it.
+
+    ``records_of(run_id)`` gives the webhook records of a run (the events model's
+    :meth:`~composer.ui.webhooks.events_model.EventsModel.run_records`); ``polls`` the statuses
+    polled so far (feed it with :meth:`PollLog.add`).
+    """
+
+    COLUMNS: Final = ("When", "From", "What", "Progress", "Handler must cope with")
+
+    def __init__(
+        self, records_of: RecordsOf, polls: PollLog | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("run_timeline")
+        self.records_of = records_of
+        self.polls = polls or PollLog()
+        self.run_id: str | None = None
+        self.timeline: Timeline | None = None
+        self._run_ended: bool | None = None
+        self._batch_runs: list[str | None] | None = None
+        self.summary = QLabel("Select a run to see its webhook events")
+        self.summary.setObjectName("run_timeline__summary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notes = QLabel()
+        self.notes.setObjectName("run_timeline__notes")
+        self.notes.setWordWrap(True)
+        set_role(self.notes, "warning")
+        self.notes.hide()
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("run_timeline__entries")
+        self.tree.setAccessibleName("Run timeline")
+        self.tree.setColumnCount(len(self.COLUMNS))
+        self.tree.setHeaderLabels(list(self.COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        for column, width in enumerate((66, 104, 150, 56)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.notes)
+        layout.addWidget(self.tree, 1)
+
+    def show_run(
+        self,
+        run_id: str | None,
+        *,
+        polled: Sequence[PolledStatus] | None = None,
+        run_ended: bool | None = None,
+    ) -> Timeline | None:
+        """Show the timeline of ``run_id`` (None: nothing); returns the analysis.
+
+        ``polled`` defaults to what :attr:`polls` holds; ``run_ended`` to "a polled status is
+        terminal" (only then is a missing terminal webhook event marked).
+        """
+        self.run_id = run_id
+        self._run_ended = run_ended
+        self._batch_runs = None
+        self.tree.clear()
+        if run_id is None:
+            self.timeline = None
+            self.summary.setText("Select a run to see its webhook events")
+            self.notes.hide()
+            return None
+        polls = list(polled) if polled is not None else self.polls.statuses(run_id)
+        timeline = analyse_run(self.records_of(run_id), polls, run_ended=run_ended)
+        self.timeline = timeline
+        self.summary.setText(f"Run {run_id}: {summary_text(timeline)}")
+        self.notes.setText("\n".join(timeline.notes))
+        self.notes.setVisible(bool(timeline.notes))
+        if not timeline.entries:
+            item = QTreeWidgetItem(["", "", "No webhook event for this run yet"])
+            item.setForeground(2, QColor(current_theme().muted))
+            self.tree.addTopLevelItem(item)
+            return timeline
+        start = timeline.entries[0].at
+        for entry in timeline.entries:
+            self._add_entry(entry, start)
+        return timeline
+
+    def refresh(self, run_ids: set[str] | None = None) -> None:
+        """Show the current run (or batch) again (when ``run_ids`` is None or names it)."""
+        if self._batch_runs is not None:
+            if run_ids is None or run_ids & {run_id for run_id in self._batch_runs if run_id}:
+                self.show_batch_runs(self._batch_runs)
+        elif self.run_id is not None and (run_ids is None or self.run_id in run_ids):
+            self.show_run(self.run_id, run_ended=self._run_ended)
+
+    def show_selection(self, selection: Any) -> None:
+        """What the runs panel selected (its ``RunSelection``): a run, a batch or nothing."""
+        batch = getattr(selection, "batch", None)
+        if batch is not None:
+            ids = [state.run_id if state is not None else None for state in batch.states]
+            self.show_batch_runs(ids)
+            return
+        state = getattr(selection, "state", None)
+        run_id = getattr(selection, "run_id", None)
+        ended = bool(state.is_terminal) if state is not None else None
+        self.show_run(run_id, run_ended=ended)
+
+    def show_batch_runs(self, run_ids: Sequence[str | None]) -> None:
+        """One line per run of a batch: its webhook events and the traps they showed."""
+        self._batch_runs = list(run_ids)
+        self.run_id = None
+        self.timeline = None
+        self.tree.clear()
+        self.tree.setRootIsDecorated(False)
+        self.notes.hide()
+        known = [run_id for run_id in run_ids if run_id]
+        events = 0
+        for position, run_id in enumerate(run_ids, start=1):
+            label = f"run {position} of {len(run_ids)}"
+            if not run_id:
+                item = QTreeWidgetItem(["", label, "run id not known yet"])
+                item.setForeground(2, QColor(current_theme().muted))
+                self.tree.addTopLevelItem(item)
+                continue
+            timeline = analyse_run(self.records_of(run_id), self.polls.statuses(run_id))
+            count = len(timeline.webhook_entries)
+            events += count
+            last = timeline.webhook_entries[-1] if count else None
+            what = f"{count} event{'s' if count != 1 else ''}"
+            if timeline.terminal_status:
+                what += f", ended {timeline.terminal_status}"
+            counts = timeline.mark_counts
+            traps = ", ".join(
+                f"{counts[mark]}× {MARK_WORDS[mark]}" for mark in MARK_WORDS if counts.get(mark)
+            )
+            progress = "" if last is None or last.progress is None else f"{last.progress:.0%}"
+            item = QTreeWidgetItem(["", label, what, progress, traps])
+            item.setToolTip(1, run_id)
+            if counts.keys() & TRAPS:
+                item.setForeground(4, QColor(current_theme().warning))
+            self.tree.addTopLevelItem(item)
+        self.summary.setText(
+            f"Batch of {len(run_ids)} runs ({len(known)} known by id): {events} webhook events. "
+            "Select a run for its timeline."
+        )
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()  # events that came while hidden
+
+    def _add_entry(self, entry: TimelineEntry, start: datetime) -> None:
+        theme = current_theme()
+        source = f"webhook #{entry.record.seq}" if entry.record else "polling"
+        if entry.record is not None and entry.record.method.upper() != "POST":
+            source += f" ({entry.record.method})"
+        progress = "" if entry.progress is None else f"{entry.progress * 100:.0f} %"
+        traps = [MARK_WORDS[mark] for mark in MARK_WORDS if mark in entry.marks]
+        item = QTreeWidgetItem(
+            [_offset(entry.at, start), source, _what(entry), progress, ", ".join(traps)]
+        )
+        item.setToolTip(0, entry.at.astimezone().strftime("%H:%M:%S.%f")[:-3] + " local time")
+        if entry.live_status:
+            item.setToolTip(2, entry.live_status)
+        if entry.source == "poll":
+            for column in range(len(self.COLUMNS)):
+                item.setForeground(column, QColor(theme.muted))
+        if entry.status in TERMINAL_STATUSES:
+            font = QFont(item.font(2))
+            font.setBold(True)
+            item.setFont(2, font)
+        if entry.marks & TRAPS:
+            item.setForeground(4, QColor(theme.warning))
+        self.tree.addTopLevelItem(item)
+        for note in entry.notes:
+            # The whole width: the reason is what a handler's author reads.
+            child = QTreeWidgetItem([note])
+            child.setForeground(0, QColor(theme.muted))
+            child.setToolTip(0, note)
+            item.addChild(child)
+            child.setFirstColumnSpanned(True)
+        if entry.notes:
+            self.tree.setRootIsDecorated(True)
+            item.setExpanded(True)

@@ -1,0 +1,91 @@
+"""The run timeline page: webhook events beside polled statuses, traps in a handler's words."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pytestqt.qtbot import QtBot
+
+from composer.core.runs import RunUpdate, UpdateSource
+from composer.core.timeline import PolledStatus
+from composer.ui.webhooks.events_model import EventsModel
+from composer.ui.webhooks.timeline_page import PollLog, RunTimelinePage
+from tests.webhook_factory import RUN_A, RUN_B, T0, payload, record
+
+
+def page_over(records: list, qtbot: QtBot) -> tuple[RunTimelinePage, EventsModel]:
+    model = EventsModel()
+    model.append(records)
+    page = RunTimelinePage(model.run_records)
+    qtbot.addWidget(page)
+    page.resize(900, 400)
+    page.show()
+    return page, model
+
+
+def rows(page: RunTimelinePage) -> list[list[str]]:
+    tree = page.tree
+    return [[tree.topLevelItem(i).text(c) for c in range(5)]
+            for i in range(tree.topLevelItemCount())]  # fmt: skip
+
+
+def test_traps_are_marked_in_words_with_the_reason_under_them(qtbot: QtBot) -> None:
+    success = payload("success", RUN_A, progress=1.0)
+    page, _model = page_over([
+        record(1, payload("queued", RUN_A)),
+        record(2, payload("running", RUN_A, progress=0.5)),
+        record(3, payload("started", RUN_A)),  # after running: out of order
+        record(4, success),
+        record(5, success, method="GET"),  # the retry, as GET, same body
+        record(6, payload("running", RUN_A, progress=0.7)),  # after success
+        record(7, payload("queued", RUN_B)),  # another run: not shown
+    ], qtbot)  # fmt: skip
+    timeline = page.show_run(RUN_A)
+    assert timeline is not None and len(timeline.entries) == 6
+    shown = rows(page)
+    assert [r[1] for r in shown] == ["webhook #1", "webhook #2", "webhook #3", "webhook #4",
+                                     "webhook #5 (GET)", "webhook #6"]  # fmt: skip
+    assert shown[0][0] == "+0.000 s" and shown[3][0] == "+3.000 s"
+    assert shown[1][2:4] == ["run.updated running", "50 %"]
+    assert shown[2][4] == "out of order"
+    assert shown[4][4] == "terminal event again, retry sent as GET, same body again"
+    assert shown[5][4] == "out of order"
+    retry = page.tree.topLevelItem(4)
+    notes = [retry.child(i).text(0) for i in range(retry.childCount())]
+    assert retry.child(0).isFirstColumnSpanned()
+    assert any("A handler that only accepts POST loses them" in note for note in notes)
+    assert any("Handle terminal events idempotently" in note for note in notes)
+    summary = page.summary.text()
+    assert summary.startswith(f"Run {RUN_A}: 6 webhook events · ended success (webhook)")
+    assert "2× out of order" in summary and "1× retry sent as GET" in summary
+
+
+def test_polled_statuses_sit_beside_and_a_missing_terminal_is_said(qtbot: QtBot) -> None:
+    page, _model = page_over([record(1, payload("queued", RUN_A)),
+                              record(2, payload("running", RUN_A))], qtbot)  # fmt: skip
+    polls = PollLog()
+    for seconds, status in ((1.5, "running"), (1.6, "running"), (9, "success")):
+        polls.add(RunUpdate(RUN_A, UpdateSource.POLL, status=status,
+                            received_at=T0 + timedelta(seconds=seconds)))  # fmt: skip
+    polls.add(RunUpdate(RUN_A, UpdateSource.WEBHOOK, status="success"))  # not a poll
+    assert [p.status for p in polls.statuses(RUN_A)] == ["running", "success"]
+    page.polls = polls
+    timeline = page.show_run(RUN_A)
+    assert timeline is not None and timeline.missing_terminal
+    assert [r[1] for r in rows(page)] == ["webhook #1", "polling", "webhook #2", "polling"]
+    assert rows(page)[3][2] == "polled: success"
+    assert page.notes.isVisible() and "no terminal run.updated event arrived" in page.notes.text()
+    assert "1× no terminal event" in page.summary.text()
+
+
+def test_a_run_without_events_and_live_refresh(qtbot: QtBot) -> None:
+    page, model = page_over([], qtbot)
+    page.show_run(RUN_A, polled=[PolledStatus(T0, "queued")])
+    assert rows(page)[0][2] == "polled: queued"
+    page.show_run(RUN_B)
+    assert rows(page)[0][2] == "No webhook event for this run yet"
+    model.append([record(1, payload("queued", RUN_B))])
+    page.refresh({RUN_B})
+    assert rows(page)[0][1] == "webhook #1"
+    page.show_run(None)
+    assert page.tree.topLevelItemCount() == 0 and "Select a run" in page.summary.text()
