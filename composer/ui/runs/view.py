@@ -3,8 +3,10 @@
 Integration points for other widgets:
 
 - :meth:`RunsView.add_detail_page` puts a page (a QWidget) in the detail area beside "Summary".
-  The page is told about the selection, and again whenever the selected run or batch changes,
-  through the first of these methods it has:
+  Every page is told when the selection moves to another row; while the selected run or batch
+  changes (hundreds of runs may change several times a second) only the page in sight is told
+  again, and a page out of sight is told the latest when it comes into sight (its tab chosen, the
+  panel shown). A page is told through the first of these methods it has:
 
   - ``show_selection(selection: RunSelection)``: anything (a run, a batch, or nothing);
   - ``show_run(state: RunState | None)`` for a run (None: its id is not known yet, or nothing
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -125,6 +127,7 @@ class RunsView(QWidget):
         self.details.setDocumentMode(True)
         self.summary_page = SummaryPage()
         self.pages: list[QWidget] = []
+        self._stale: list[QWidget] = []  # pages out of sight that missed a change
         self.add_detail_page("Summary", self.summary_page)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -181,8 +184,19 @@ class RunsView(QWidget):
         """Add a page to the detail area (see the module docstring); returns its tab index."""
         self.pages.append(page)
         index = self.details.addTab(page, title)
+        page.installEventFilter(self)  # told what it missed when it comes into sight
         self._tell(page, self.selection())
         return index
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A detail page coming into sight is told the changes it missed."""
+        if self._stale and event.type() == QEvent.Type.Show:
+            for page in self._stale:
+                if page is watched:
+                    self._stale.remove(page)
+                    self._tell(page, self.selection())
+                    break
+        return super().eventFilter(watched, event)
 
     def show_detail_page(self, page: QWidget) -> None:
         """Bring a detail page to the front."""
@@ -245,8 +259,15 @@ class RunsView(QWidget):
             return
         changed_row = self._shown is None or key[0].submission is not self._shown[0].submission
         self._shown = key
+        # Another row: every page. A live change of the same row: only what is in sight (a
+        # page may take milliseconds to redraw a batch; the others catch up when shown).
+        everyone = force or changed_row
+        self._stale = []
         for page in self.pages:
-            self._tell(page, selection)
+            if everyone or page.isVisible():
+                self._tell(page, selection)
+            else:
+                self._stale.append(page)
         self._update_buttons(selection)
         if force or changed_row:
             self.selection_changed.emit(selection)
