@@ -9,11 +9,12 @@ how many events, which traps showed up, and whether the terminal event never cam
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QShowEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -101,6 +102,15 @@ def _what(entry: TimelineEntry) -> str:
     return f"{name} {entry.status or ''}".strip()
 
 
+@dataclass(frozen=True, slots=True)
+class _BatchLine:
+    """What one run's line in a batch shows."""
+
+    texts: tuple[str, str, str, str, str]
+    events: int
+    trap: bool
+
+
 class RunTimelinePage(QWidget):
     """The timeline of one run; :meth:`show_run` fills it.
 
@@ -122,6 +132,9 @@ class RunTimelinePage(QWidget):
         self.timeline: Timeline | None = None
         self._run_ended: bool | None = None
         self._batch_runs: list[str | None] | None = None
+        self._batch_lines: list[_BatchLine] = []  # what each line of a batch shows
+        # A batch run's line and what it was made from (record count, last seq, polled count).
+        self._batch_cache: dict[str, tuple[tuple[int, int | None, int], _BatchLine]] = {}
         self.summary = QLabel("Select a run to see its webhook events")
         self.summary.setObjectName("run_timeline__summary")
         self.summary.setWordWrap(True)
@@ -166,6 +179,8 @@ class RunTimelinePage(QWidget):
         self.run_id = run_id
         self._run_ended = run_ended
         self._batch_runs = None
+        self._batch_lines = []
+        self._batch_cache.clear()
         self.tree.clear()
         if run_id is None:
             self.timeline = None
@@ -209,43 +224,73 @@ class RunTimelinePage(QWidget):
         self.show_run(run_id, run_ended=ended)
 
     def show_batch_runs(self, run_ids: Sequence[str | None]) -> None:
-        """One line per run of a batch: its webhook events and the traps they showed."""
-        self._batch_runs = list(run_ids)
+        """One line per run of a batch: its webhook events and the traps they showed.
+
+        Called again while the batch runs: a run is analysed again only when it has new events
+        or polled statuses, and only lines that changed are rewritten (a batch of hundreds of
+        runs is shown several times a second)."""
+        runs = list(run_ids)
+        if self._batch_runs is None or len(self._batch_runs) != len(runs):
+            self.tree.clear()
+            self.tree.setRootIsDecorated(False)
+            self._batch_lines = []
+            items = [QTreeWidgetItem() for _ in runs]
+            self.tree.addTopLevelItems(items)
+        self._batch_runs = runs
         self.run_id = None
         self.timeline = None
-        self.tree.clear()
-        self.tree.setRootIsDecorated(False)
         self.notes.hide()
-        known = [run_id for run_id in run_ids if run_id]
         events = 0
-        for position, run_id in enumerate(run_ids, start=1):
-            label = f"run {position} of {len(run_ids)}"
-            if not run_id:
-                item = QTreeWidgetItem(["", label, "run id not known yet"])
-                item.setForeground(2, QColor(current_theme().muted))
-                self.tree.addTopLevelItem(item)
+        lines = self._batch_lines
+        for position, run_id in enumerate(runs):
+            line = self._batch_line(position, len(runs), run_id)
+            events += line.events
+            if position < len(lines) and lines[position] == line:
                 continue
-            timeline = analyse_run(self.records_of(run_id), self.polls.statuses(run_id))
-            count = len(timeline.webhook_entries)
-            events += count
-            last = timeline.webhook_entries[-1] if count else None
-            what = f"{count} event{'s' if count != 1 else ''}"
-            if timeline.terminal_status:
-                what += f", ended {timeline.terminal_status}"
-            counts = timeline.mark_counts
-            traps = ", ".join(
-                f"{counts[mark]}× {MARK_WORDS[mark]}" for mark in MARK_WORDS if counts.get(mark)
-            )
-            progress = "" if last is None or last.progress is None else f"{last.progress:.0%}"
-            item = QTreeWidgetItem(["", label, what, progress, traps])
-            item.setToolTip(1, run_id)
-            if counts.keys() & TRAPS:
-                item.setForeground(4, QColor(current_theme().warning))
-            self.tree.addTopLevelItem(item)
+            item = self.tree.topLevelItem(position)
+            if item is None:  # pragma: no cover - the items were made above
+                continue
+            for column, text in enumerate(line.texts):
+                item.setText(column, text)
+            item.setToolTip(1, run_id or "")
+            muted, warning = current_theme().muted, current_theme().warning
+            item.setForeground(2, QColor(muted) if run_id is None else QBrush())
+            item.setForeground(4, QColor(warning) if line.trap else QBrush())
+            if position < len(lines):
+                lines[position] = line
+            else:
+                lines.append(line)
+        known = sum(1 for run_id in runs if run_id)
         self.summary.setText(
-            f"Batch of {len(run_ids)} runs ({len(known)} known by id): {events} webhook events. "
+            f"Batch of {len(runs)} runs ({known} known by id): {events} webhook events. "
             "Select a run for its timeline."
         )
+
+    def _batch_line(self, position: int, total: int, run_id: str | None) -> _BatchLine:
+        """The line of one run of a batch (its analysis kept until its events change)."""
+        label = f"run {position + 1} of {total}"
+        if not run_id:
+            return _BatchLine(("", label, "run id not known yet", "", ""), 0, False)
+        records = self.records_of(run_id)
+        polled = self.polls.statuses(run_id)
+        seen = (len(records), records[-1].seq if records else None, len(polled))
+        cached = self._batch_cache.get(run_id)
+        if cached is not None and cached[0] == seen and cached[1].texts[1] == label:
+            return cached[1]
+        timeline = analyse_run(records, polled)
+        count = len(timeline.webhook_entries)
+        last = timeline.webhook_entries[-1] if count else None
+        what = f"{count} event{'s' if count != 1 else ''}"
+        if timeline.terminal_status:
+            what += f", ended {timeline.terminal_status}"
+        counts = timeline.mark_counts
+        traps = ", ".join(
+            f"{counts[mark]}× {MARK_WORDS[mark]}" for mark in MARK_WORDS if counts.get(mark)
+        )
+        progress = "" if last is None or last.progress is None else f"{last.progress:.0%}"
+        line = _BatchLine(("", label, what, progress, traps), count, bool(counts.keys() & TRAPS))
+        self._batch_cache[run_id] = (seen, line)
+        return line
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
