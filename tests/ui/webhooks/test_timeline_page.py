@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from composer.core.runs import RunUpdate, UpdateSource
 from composer.core.timeline import PolledStatus
+from composer.ui.webhooks import timeline_page
 from composer.ui.webhooks.events_model import EventsModel
 from composer.ui.webhooks.timeline_page import PollLog, RunTimelinePage
 from tests.webhook_factory import RUN_A, RUN_B, T0, payload, record
@@ -89,3 +91,35 @@ def test_a_run_without_events_and_live_refresh(qtbot: QtBot) -> None:
     assert rows(page)[0][1] == "webhook #1"
     page.show_run(None)
     assert page.tree.topLevelItemCount() == 0 and "Select a run" in page.summary.text()
+
+
+def test_a_batch_shown_again_analyses_and_rewrites_only_the_runs_with_news(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page, model = page_over([record(1, payload("queued", RUN_A))], qtbot)
+    analysed: list[int] = []
+    real = timeline_page.analyse_run
+
+    def counting(records: list, *args: object, **kwargs: object) -> object:
+        analysed.append(len(records))
+        return real(records, *args, **kwargs)
+
+    monkeypatch.setattr(timeline_page, "analyse_run", counting)
+    page.show_batch_runs([RUN_A, None, RUN_B])
+    assert [r[1:3] for r in rows(page)] == [
+        ["run 1 of 3", "1 event"], ["run 2 of 3", "run id not known yet"],
+        ["run 3 of 3", "0 events"],
+    ]  # fmt: skip
+    first = page.tree.topLevelItem(0)
+    assert len(analysed) == 2
+    page.show_batch_runs([RUN_A, None, RUN_B])  # nothing new: nothing analysed again
+    assert len(analysed) == 2
+    model.append([record(2, payload("success", RUN_B, progress=1.0))])
+    page.show_batch_runs([RUN_A, None, RUN_B])
+    assert len(analysed) == 3  # only run B, which has news
+    assert rows(page)[2][2:4] == ["1 event, ended success", "100%"]
+    assert page.tree.topLevelItem(0) is first  # lines rewritten in place, not made anew
+    assert page.summary.text().startswith("Batch of 3 runs (2 known by id): 2 webhook events")
+    page.show_run(RUN_A)  # a run, then the batch again: every line made anew
+    page.show_batch_runs([RUN_A, None, RUN_B])
+    assert len(analysed) == 6 and len(rows(page)) == 3
