@@ -15,6 +15,9 @@ timelines, and the runs panel's detail area gets a "Webhooks" page: the selected
 
 from __future__ import annotations
 
+import importlib
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +31,10 @@ from composer.ui.webhooks.form_tools import WebhookFormTools
 
 DOCK_MIN_HEIGHT = 320
 PAGE_REFRESH_MS = 200  # run timelines follow new events at most this often
+LIST_SLICE = 25  # records of the runs' own endpoint listed together
+LIST_BUDGET = 0.008  # seconds of listing before other events get a turn
+LOAD_POLL_MS = 20  # how often to look whether the lab's modules are loaded
+LAB_MODULE = "composer.ui.webhooks.lab"
 
 if TYPE_CHECKING:
     from composer.core.webhooks import WebhookRecord
@@ -54,6 +61,7 @@ class WebhookLabHost(QObject):
         self.pages: list[RunTimelinePage] = []
         self.runs: RunsController | None = None
         self._from_endpoint: list[WebhookRecord] = []
+        self._loading: threading.Thread | None = None  # imports the lab's modules
         self._changed_runs: set[str] = set()
         self._waiting: list[Callable[[WebhookLab], object]] = []
         self.dock: QDockWidget | None = None  # made with the lab
@@ -236,9 +244,37 @@ class WebhookLabHost(QObject):
         self._from_endpoint.append(record)
 
     def _list_endpoint_records(self) -> None:
-        records, self._from_endpoint = self._from_endpoint, []
-        if records:
+        if self.lab is None and not self._lab_loaded():
+            # Loading the lab's modules takes a few hundred milliseconds: on a worker thread,
+            # while the runs go on (they are fed without the lab); listed once it is loaded.
+            QTimer.singleShot(LOAD_POLL_MS, self._list_endpoint_records)
+            return
+        if self.lab is None:
+            self.ensure()  # building the lab takes a turn of its own; the listing comes next
+            QTimer.singleShot(0, self._list_endpoint_records)
+            return
+        # A few milliseconds' worth per turn of the loop: a burst of hundreds of deliveries
+        # (a batch's runs change together) is listed in slices, never in one long stall.
+        deadline = time.monotonic() + LIST_BUDGET
+        while self._from_endpoint:
+            records = self._from_endpoint[:LIST_SLICE]
+            del self._from_endpoint[:LIST_SLICE]
             self.ensure().ingest(records)
+            if self._from_endpoint and time.monotonic() > deadline:
+                QTimer.singleShot(0, self._list_endpoint_records)
+                return
+
+    def _lab_loaded(self) -> bool:
+        """True once the lab's modules are imported; starts importing them on a worker thread."""
+        if self._loading is None:
+            self._loading = threading.Thread(
+                target=importlib.import_module,
+                args=(LAB_MODULE,),
+                name="composer-lab-import",
+                daemon=True,
+            )
+            self._loading.start()
+        return not self._loading.is_alive()
 
     def _note_run(self, _submission: object, state: Any) -> None:
         update = getattr(state, "last_update", None)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import pytest
 import qasync
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from composer.core.webhooks import WebhookRecord
 from composer.ui.main_window import MainWindow
+from composer.ui.webhooks.host import LIST_SLICE
 from tests.ui.conftest import WindowFactory
+from tests.webhook_factory import RUN_A, payload, record
 
 
 def test_the_menu_toggles_the_lab_beside_the_runs(
@@ -45,3 +51,34 @@ def test_the_lab_comes_back_beside_the_runs(
     assert second.webhooks.dock is not None
     assert second.webhooks.dock in second.tabifiedDockWidgets(second.runs_dock)
     second.webhooks.shutdown()
+
+
+def test_a_burst_from_the_runs_endpoint_is_listed_in_slices(
+    window: MainWindow,
+    qtbot: QtBot,
+    qasync_loop: qasync.QEventLoop,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from composer.ui.webhooks.lab import WebhookLab
+
+    slices: list[int] = []
+    real = WebhookLab.ingest
+
+    def ingest(lab: WebhookLab, records: Sequence[WebhookRecord]) -> None:
+        slices.append(len(records))
+        real(lab, records)
+
+    monkeypatch.setattr(WebhookLab, "ingest", ingest)
+    host = window.webhooks
+    burst = [record(seq, payload("running", RUN_A, progress=seq / 1000)) for seq in range(1, 301)]
+    for item in burst:  # as the runs' own endpoint hands them over, one by one
+        host._from_runs_endpoint(item)
+    assert host.lab is None  # nothing built while the deliveries come in
+    qtbot.waitUntil(lambda: host.lab is not None, timeout=10_000)
+    lab = host.lab
+    assert lab is not None
+    qtbot.waitUntil(lambda: lab.model.rowCount() == len(burst), timeout=10_000)
+    assert sum(slices) == len(burst) and max(slices) <= LIST_SLICE  # never all in one go
+    assert [r.seq for r in lab.model.records] == list(range(1, 301))
+    assert len(host.records_of(RUN_A)) == len(burst)
+    host.shutdown()
