@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from composer.client.session import Submission
 
 EMPTY_HINT = "Select a run to see its details."
+MAX_VALUES = 20
+"""A batch column's values listed (a column of hundreds of seeds says nothing more)."""
 
 
 def _e(value: object) -> str:
@@ -41,18 +43,26 @@ class SummaryPage(QTextBrowser):
         self.setOpenExternalLinks(True)
         self.setPlaceholderText(EMPTY_HINT)
         self._selection = RunSelection()
+        self._shown = ""  # the HTML shown (laid out again only when it changes)
 
     def show_selection(self, selection: RunSelection) -> None:
         """Show a run, a batch or nothing (called again whenever what is selected changes)."""
         self._selection = selection
+        if selection.submission is None:
+            text = ""
+        elif selection.batch is not None:
+            text = self._batch_html(selection.batch)
+        else:
+            text = self._run_html(selection.submission, selection.state, selection.index)
+        if text == self._shown:
+            return  # a change this page does not show: no new layout
+        self._shown = text
         scroll = self.verticalScrollBar()
         position = scroll.value()
-        if selection.submission is None:
-            self.clear()
-        elif selection.batch is not None:
-            self.setHtml(self._batch_html(selection.batch))
+        if text:
+            self.setHtml(text)
         else:
-            self.setHtml(self._run_html(selection.submission, selection.state, selection.index))
+            self.clear()
         scroll.setValue(position)  # a live update keeps the reader's place
 
     # --- pages ---
@@ -162,7 +172,10 @@ class SummaryPage(QTextBrowser):
         if submission.batch_id:
             rows.append(("Batch id", f"<code>{_e(submission.batch_id)}</code>"))
         for key, values in batch.params.items():
-            rows.append((key, _e(", ".join(texts.value_text(v, 40) for v in values))))
+            shown = ", ".join(texts.value_text(v, 40) for v in values[:MAX_VALUES])
+            if len(values) > MAX_VALUES:
+                shown += f", … ({len(values)} values)"
+            rows.append((key, _e(shown)))
         parts.append(self._table(rows))
         if submission.discovery_error:
             parts.append(
