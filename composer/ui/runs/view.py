@@ -3,10 +3,10 @@
 Integration points for other widgets:
 
 - :meth:`RunsView.add_detail_page` puts a page (a QWidget) in the detail area beside "Summary".
-  Every page is told when the selection moves to another row; while the selected run or batch
-  changes (hundreds of runs may change several times a second) only the page in sight is told
-  again, and a page out of sight is told the latest when it comes into sight (its tab chosen, the
-  panel shown). A page is told through the first of these methods it has:
+  The page in sight is told about the selection, and again whenever the selected run or batch
+  changes; a page out of sight is told the latest when it comes into sight (its tab chosen, the
+  panel shown): hundreds of runs change several times a second, and showing a batch of them
+  takes a page milliseconds. A page is told through the first of these methods it has:
 
   - ``show_selection(selection: RunSelection)``: anything (a run, a batch, or nothing);
   - ``show_run(state: RunState | None)`` for a run (None: its id is not known yet, or nothing
@@ -185,7 +185,10 @@ class RunsView(QWidget):
         self.pages.append(page)
         index = self.details.addTab(page, title)
         page.installEventFilter(self)  # told what it missed when it comes into sight
-        self._tell(page, self.selection())
+        if page.isVisible():
+            self._tell(page, self.selection())
+        else:
+            self._stale.append(page)
         return index
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -259,12 +262,12 @@ class RunsView(QWidget):
             return
         changed_row = self._shown is None or key[0].submission is not self._shown[0].submission
         self._shown = key
-        # Another row: every page. A live change of the same row: only what is in sight (a
-        # page may take milliseconds to redraw a batch; the others catch up when shown).
-        everyone = force or changed_row
+        # Only the pages in sight: showing a batch of hundreds of runs takes a page tens of
+        # milliseconds, and the selection changes several times a second while runs go on.
+        # The others catch up when they come into sight (see eventFilter).
         self._stale = []
         for page in self.pages:
-            if everyone or page.isVisible():
+            if page.isVisible():
                 self._tell(page, selection)
             else:
                 self._stale.append(page)

@@ -176,6 +176,9 @@ def test_detail_pages_follow_the_selection(runs: Runs) -> None:
     view.tree.setCurrentIndex(runs.model.index(4, 0, group))
     assert seen[-2:] == [("batch", None), ("run", "success")]
     assert selections[-1].index == 4 and selections[-1].state.inputs["seed"] == 2
+    # The Summary page, out of sight meanwhile, shows the selected run once in sight.
+    assert "run 5 of 9" not in view.summary_page.toPlainText()
+    view.show_detail_page(view.summary_page)
     assert "run 5 of 9" in view.summary_page.toPlainText()
 
 
