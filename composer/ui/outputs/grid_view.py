@@ -53,6 +53,7 @@ DEFAULT_SIDE: Final = 160
 # few frames instead of freezing the window while every cell is built (about 0.7 ms a cell, and
 # as much again to style, lay out and paint it on the next turn).
 BUILD_BUDGET: Final = 0.008
+MIN_CELLS: Final = 9  # made in a turn whatever the time: a small grid (3 x 3) appears at once
 SIDES: Final = (96, 128, 160, 200, 256, 320)  # the zoom slider's steps
 
 
@@ -318,7 +319,7 @@ class BatchGridView(QWidget):
         # the style, layout and paint of the new cells that follow it (about as much again).
         deadline = time.perf_counter() + BUILD_BUDGET
         made = 0
-        while self._pending and (made == 0 or time.perf_counter() < deadline):
+        while self._pending and (made < MIN_CELLS or time.perf_counter() < deadline):
             self._add_cell(self._pending.pop(0))
             made += 1
         if self._pending:
