@@ -90,6 +90,9 @@ class BatchGridView(QWidget):
         self.side = DEFAULT_SIDE
         self.viewer: ImageViewer | None = None
         self._pending: list[GridPlace] = []  # cells of the page still to be made
+        self._headed: tuple[set[int], set[int]] = (set(), set())  # columns, rows with a header
+        # The header texts of the page's columns and rows: (label, tooltip) each.
+        self._header_texts: tuple[list[tuple[str, str]], list[tuple[str, str]]] = ([], [])
         self._builder = QTimer(self)
         self._builder.setInterval(0)
         self._builder.timeout.connect(self._add_chunk)
@@ -338,15 +341,28 @@ class BatchGridView(QWidget):
         corner.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom)
         set_role(corner, "muted")
         self._layout.addWidget(corner, 0, 0)
-        for column, (label, full) in enumerate(
-            zip(grid.columns.labels, grid.columns.full_labels, strict=True)
-        ):
-            self._layout.addWidget(self._header(label, full, "column", self.side), 0, column + 1)
-        if grid.rows is not None:
-            for row, (label, full) in enumerate(
-                zip(grid.rows.labels, grid.rows.full_labels, strict=True)
-            ):
-                self._layout.addWidget(self._header(label, full, "row", 140), row + 1, 0)
+        # The value headers come with the first cell of their row or column (a batch of 200
+        # seeds has 200 of them: made at once they would stall the window).
+        self._headed = (set(), set())
+        rows = grid.rows
+        self._header_texts = (
+            list(zip(grid.columns.labels, grid.columns.full_labels, strict=True)),
+            list(zip(rows.labels, rows.full_labels, strict=True)) if rows is not None else [],
+        )
+
+    def _add_headers(self, place: GridPlace) -> None:
+        """The headers of a cell's column and row, if not made yet."""
+        columns, rows = self._headed
+        column_texts, row_texts = self._header_texts
+        if place.column not in columns and place.column < len(column_texts):
+            columns.add(place.column)
+            label, full = column_texts[place.column]
+            header = self._header(label, full, "column", self.side)
+            self._layout.addWidget(header, 0, place.column + 1)
+        if place.row not in rows and place.row < len(row_texts):
+            rows.add(place.row)
+            label, full = row_texts[place.row]
+            self._layout.addWidget(self._header(label, full, "row", 140), place.row + 1, 0)
 
     def _header(self, label: str, full: str, kind: str, width: int) -> QLabel:
         header = QLabel(label)
@@ -362,6 +378,7 @@ class BatchGridView(QWidget):
         return header
 
     def _add_cell(self, place: GridPlace) -> None:
+        self._add_headers(place)
         cell = GridCell(self.side, place.index)
         cell.setToolTip(place.label)
         cell.setAccessibleName(place.label)

@@ -184,3 +184,26 @@ def test_a_large_page_is_built_a_chunk_at_a_time(qtbot: QtBot) -> None:
     assert view.cells[99].message.text() == "✕ Failed: boom"  # an update for a cell not yet made
     row, column = _position(view, view.cells[99])
     assert (row, column) == (10, 10)
+
+
+def test_a_wide_page_makes_its_headers_with_its_cells(qtbot: QtBot) -> None:
+    view = _view(qtbot, None)
+    body = {"model_id": "flux-dev", "batch_input_params": {"seed": list(range(200))}}
+
+    def headers() -> dict[int, str]:
+        found = {}
+        for label in view._table.findChildren(QLabel, "batch_grid__column_header"):
+            index = view._layout.indexOf(label)
+            if index >= 0:
+                found[view._layout.getItemPosition(index)[1]] = label.text()
+        return found
+
+    with qtbot.waitSignal(view.page_built, timeout=10_000):
+        view.show_batch(body)
+        first = len(headers())
+        assert view.building and first == len(view.cells) < 200  # not 200 labels at once
+    assert headers() == {n + 1: str(n) for n in range(200)}
+    assert all(_position(view, view.cells[n]) == (1, n + 1) for n in range(200))
+    # A cell's size is fixed: its height does not depend on its width (Qt then skips laying
+    # out every cell's wrapped text each time the page is laid out again).
+    assert not view.cells[0].hasHeightForWidth()
