@@ -43,21 +43,29 @@ class OutputsPage(QStackedWidget):
         """Show what the runs panel has selected (a run, a batch, or nothing)."""
         submission = selection.submission
         source = _source_of(submission)
-        self.gallery.set_source(source)
-        self.grid.set_source(source)
         if selection.batch is not None and submission is not None:
             self.setCurrentWidget(self.grid)
-            self._show_batch(submission, selection.batch.states)
+            self._show_batch(submission, source, selection.batch.states)
             return
-        self._batch_of = None
+        if self._batch_of is not None:
+            # Another selection: drop the grid's page (its cells would go on being made, and
+            # a new source would make them all again).
+            self._batch_of = None
+            self._seen = {}
+            self.grid.show_batch({})
+        self.gallery.set_source(source)
         self.setCurrentWidget(self.gallery)
         self.gallery.show_run(selection.state)
 
-    def _show_batch(self, submission: Any, states: tuple[RunState | None, ...]) -> None:
+    def _show_batch(
+        self, submission: Any, source: Any, states: tuple[RunState | None, ...]
+    ) -> None:
         fresh = submission is not self._batch_of
         if fresh:
             self._batch_of = submission
             self._seen = {}
+            self.grid.show_batch({})  # the old page goes before the source changes
+            self.grid.set_source(source)
             self.grid.show_batch(submission.sent_body)
         for index, state in enumerate(states):
             if state is None or self._seen.get(index) is state:

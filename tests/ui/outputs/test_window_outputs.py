@@ -47,6 +47,7 @@ def test_the_sample_batch_fills_a_labelled_grid_live(runs: Runs, qtbot: QtBot) -
     group = runs.model.index(0, 0)
     view.tree.setCurrentIndex(runs.model.index(4, 0, group))
     assert page.currentWidget() is page.gallery
+    assert grid.cells == {} and not grid.building  # the batch's page is let go, not made again
     qtbot.waitUntil(
         lambda: bool(page.gallery.tiles) and page.gallery.tiles[0].state == "image", timeout=5000
     )
@@ -55,6 +56,11 @@ def test_the_sample_batch_fills_a_labelled_grid_live(runs: Runs, qtbot: QtBot) -
         "prompt": "A snowy owl on a fence post",
         "seed": 2,
     }
+    view.tree.setCurrentIndex(group)  # the batch again: its grid, every picture back
+    assert page.currentWidget() is page.grid and len(grid.cells) == 9
+    qtbot.waitUntil(
+        lambda: all(cell.state == "image" for cell in grid.cells.values()), timeout=10_000
+    )
 
 
 def test_a_single_run_shows_its_thumbnails(runs: Runs, qtbot: QtBot) -> None:
