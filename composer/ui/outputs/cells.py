@@ -69,6 +69,7 @@ class GridCell(ImageTile):
         self.layout().addWidget(self.progress)  # type: ignore[union-attr]
         self.fix_size()
         self._shown_picture: str | None = None
+        self._caption = ""  # the status line shown
         self.show_text("Waiting for its run to be known…")
         self.caption.setText("waiting")
         self.caption.show()
@@ -78,11 +79,13 @@ class GridCell(ImageTile):
         """Show a run's current state; the picture loads once, when the run has one."""
         self.run = state
         caption = status_line(state)
-        self.caption.setText(caption)
+        if caption != self._caption:  # a run changes often, its caption less (each costs)
+            self._caption = caption
+            self.caption.setText(caption)
+            self.setToolTip(f"{label}\n{caption}\nrun {state.run_id}")
+            self.setAccessibleName(f"{label}: {caption}")
         self.caption.show()
         set_role_once(self.caption, _caption_role(state))
-        self.setToolTip(f"{label}\n{caption}\nrun {state.run_id}")
-        self.setAccessibleName(f"{label}: {caption}")
         # A bar only once the run executes: a queued run has no progress to show.
         running = state.status in (RunStatus.STARTED, RunStatus.RUNNING, RunStatus.UPLOADING)
         self.progress.setVisible(running and not state.lost)

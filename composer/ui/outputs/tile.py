@@ -103,7 +103,6 @@ class ImageTile(QFrame):
         self.message.setObjectName("output_tile__message")
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         set_role(self.message, "muted")
         self._retry: QPushButton | None = None  # made when first needed: most tiles never fail
         self.caption = QLabel()
@@ -236,6 +235,9 @@ class ImageTile(QFrame):
         self._image = None
         self.picture.clear()
         self.picture.setText("")
+        # Selectable (to copy the reason) only here: a selectable label keeps a text document
+        # of its own, which a grid of hundreds of cells would lay out at every status change.
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setText(f"✕ {reason}")
         set_role_once(self.message, "error")
         self.message.show()
@@ -250,10 +252,16 @@ class ImageTile(QFrame):
             self._retry.hide()
 
     def _placeholder(self, text: str) -> None:
+        # Called for every status change of a run while it goes on: only what differs is
+        # changed (each change costs the label a new layout and the tile a repaint).
         self.reason = None
-        self._image = None
-        self.picture.clear()
-        self.message.setText(text)
+        if self._image is not None or not self.picture.pixmap().isNull():
+            self._image = None
+            self.picture.clear()
+        if self.message.textInteractionFlags() != Qt.TextInteractionFlag.NoTextInteraction:
+            self.message.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        if self.message.text() != text:
+            self.message.setText(text)
         set_role_once(self.message, "muted")
         self.message.setVisible(bool(text))
         if self._retry is not None:
