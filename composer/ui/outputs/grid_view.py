@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QScrollArea,
     QSlider,
@@ -52,8 +53,8 @@ DEFAULT_SIDE: Final = 160
 # Seconds of cell making per turn of the event loop: a page of hundreds of cells fills in over a
 # few frames instead of freezing the window while every cell is built (about 0.7 ms a cell, and
 # as much again to style, lay out and paint it on the next turn).
-BUILD_BUDGET: Final = 0.008
-MIN_CELLS: Final = 9  # made in a turn whatever the time: a small grid (3 x 3) appears at once
+BUILD_BUDGET: Final = 0.004
+MIN_CELLS: Final = 9  # made in the first turn whatever the time: a 3 x 3 grid appears at once
 SIDES: Final = (96, 128, 160, 200, 256, 320)  # the zoom slider's steps
 
 
@@ -153,17 +154,16 @@ class BatchGridView(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setHorizontalSpacing(8)
         self._layout.setVerticalSpacing(8)
-        content = QWidget()
-        column = QVBoxLayout(content)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.empty)
-        column.addWidget(self._table, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        column.addStretch(1)
+        # The table is as large as its cells, never stretched: each cell added while a page is
+        # built then changes its size only, not the window's layout. (A resizable scroll area
+        # would pass every change up, through the runs panel's dock to the main window, which
+        # was laid out again on every turn of the loop while a page of 200 cells was made.)
+        self._layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
         self.scroller = QScrollArea()
         self.scroller.setObjectName("batch_grid__scroll")
-        self.scroller.setWidgetResizable(True)
+        self.scroller.setWidgetResizable(False)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroller.setWidget(content)
+        self.scroller.setWidget(self._table)
 
         header = QHBoxLayout()
         header.setSpacing(8)
@@ -180,6 +180,7 @@ class BatchGridView(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.page_bar)
         layout.addWidget(self.save_bar)
+        layout.addWidget(self.empty)
         layout.addWidget(self.scroller, 1)
         self.set_source(source)
         self.show_batch({})
@@ -288,15 +289,15 @@ class BatchGridView(QWidget):
         if grid is None:
             self.empty.setText("Not a batch: a grid needs batch_input_params or batch_number > 1.")
             self.empty.show()
-            self._table.hide()
+            self.scroller.hide()
             return
         if grid.size == 0:
             self.empty.setText("This batch starts no runs: one of its batch columns is empty.")
             self.empty.show()
-            self._table.hide()
+            self.scroller.hide()
             return
         self.empty.hide()
-        self._table.show()
+        self.scroller.show()
         self.page_choice.blockSignals(True)
         self.page_choice.setCurrentIndex(self.page)
         self.page_choice.blockSignals(False)
@@ -321,8 +322,9 @@ class BatchGridView(QWidget):
         # Cells for a few milliseconds, then the loop's turn: what a turn costs is this plus
         # the style, layout and paint of the new cells that follow it (about as much again).
         deadline = time.perf_counter() + BUILD_BUDGET
+        least = 1 if self.cells else MIN_CELLS
         made = 0
-        while self._pending and (made < MIN_CELLS or time.perf_counter() < deadline):
+        while self._pending and (made < least or time.perf_counter() < deadline):
             self._add_cell(self._pending.pop(0))
             made += 1
         if self._pending:
