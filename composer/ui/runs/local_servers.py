@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 DEFAULT_SANDBOX_SPEED: Final = 5.0
 """Speed factor of the built-in sandbox in the app: a flux-dev run takes a few seconds."""
 SIGNAL_RECEIVED: Final = "2received(PyObject)"
-DRAIN_BUDGET: Final = 0.008  # seconds of deliveries handed over before other events get a turn
+DRAIN_BUDGET: Final = 0.004  # seconds of deliveries handed over before other events get a turn
 PATH: Final = "/composer-runs"
 """The path of the discovery webhook (any path reaches the receiver; this one says whose)."""
 

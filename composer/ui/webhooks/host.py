@@ -31,8 +31,8 @@ from composer.ui.webhooks.form_tools import WebhookFormTools
 
 DOCK_MIN_HEIGHT = 320
 PAGE_REFRESH_MS = 200  # run timelines follow new events at most this often
-LIST_SLICE = 25  # records of the runs' own endpoint listed together
-LIST_BUDGET = 0.008  # seconds of listing before other events get a turn
+LIST_SLICE = 10  # records of the runs' own endpoint listed together
+LIST_BUDGET = 0.004  # seconds of listing before other events get a turn
 LOAD_POLL_MS = 20  # how often to look whether the lab's modules are loaded
 LAB_MODULE = "composer.ui.webhooks.lab"
 
