@@ -5,6 +5,7 @@
     grid = BatchGridView(api)
     grid.show_batch(body, states)      # the wire body sent, the runs known so far
     grid.update_run(state)             # as each update arrives: its cell fills in live
+    grid.update_runs(states)           # many at once (the header is counted once)
 
 Rows are the first batch column's values, columns the second's; further columns are pages
 (:mod:`composer.core.grid`). Each cell shows its run's status and progress while it goes on, its
@@ -225,14 +226,20 @@ class BatchGridView(QWidget):
 
     def update_run(self, state: RunState) -> None:
         """A run of the batch changed: its cell (if on the page shown) follows."""
-        if state.batch_index is None or self.grid is None:
+        self.update_runs([state])
+
+    def update_runs(self, states: Iterable[RunState]) -> None:
+        """Runs of the batch changed: their cells follow, the header once for them all."""
+        grid = self.grid
+        if grid is None:
             return
-        if not 0 <= state.batch_index < self.grid.size:
-            return
-        self.states[state.batch_index] = state
-        cell = self.cells.get(state.batch_index)
-        if cell is not None:
-            cell.show_state(state, self.loader, self.grid.place(state.batch_index).label)
+        for state in states:
+            if state.batch_index is None or not 0 <= state.batch_index < grid.size:
+                continue
+            self.states[state.batch_index] = state
+            cell = self.cells.get(state.batch_index)
+            if cell is not None:
+                cell.show_state(state, self.loader, grid.place(state.batch_index).label)
         self._update_summary()
 
     def show_page(self, page: int) -> None:

@@ -67,13 +67,16 @@ class OutputsPage(QStackedWidget):
             self.grid.show_batch({})  # the old page goes before the source changes
             self.grid.set_source(source)
             self.grid.show_batch(submission.sent_body)
+        changed = []
         for index, state in enumerate(states):
             if state is None or self._seen.get(index) is state:
                 continue
             self._seen[index] = state
             if state.batch_index != index:
                 state = dataclasses.replace(state, batch_index=index)
-            self.grid.update_run(state)
+            changed.append(state)
+        if changed:
+            self.grid.update_runs(changed)
 
 
 def _source_of(submission: Any) -> Any:

@@ -207,3 +207,18 @@ def test_a_wide_page_makes_its_headers_with_its_cells(qtbot: QtBot) -> None:
     # A cell's size is fixed: its height does not depend on its width (Qt then skips laying
     # out every cell's wrapped text each time the page is laid out again).
     assert not view.cells[0].hasHeightForWidth()
+
+
+def test_many_runs_update_their_cells_and_the_header_once(qtbot: QtBot) -> None:
+    view = _view(qtbot, None)
+    view.show_batch(BATCH)
+    view.finish_building()
+    summaries: list[str] = []
+    real = view.summary.setText
+    view.summary.setText = lambda text: (summaries.append(text), real(text))[1]  # type: ignore[method-assign]
+    view.update_runs(
+        [RunState(f"run-{n}", status="running", progress=0.5, batch_index=n) for n in range(9)]
+        + [RunState("stray", status="running", batch_index=12)]  # not in this batch: skipped
+    )
+    assert summaries == ["9 runs · 0 done · 9 running"]
+    assert all(view.cells[n].caption.text() == "running · 50%" for n in range(9))
