@@ -6,8 +6,10 @@
   key.
 - :class:`DiscoveryWebhooks`: a webhook receiver on 127.0.0.1 for model batches sent to an API
   on this machine, whose runs the API names only in their webhook deliveries (see
-  :func:`composer.client.session.needs_local_webhook`). Every delivery is handed to a callback on
-  the UI thread (through a queued Qt signal).
+  :func:`composer.client.session.needs_local_webhook`). It serves in a process of its own
+  (:class:`~composer.servers.receiver_process.ReceiverProcess`: thousands of webhooks then do
+  not take the window's turns at the interpreter lock); every delivery is handed to a callback
+  on the UI thread (through a queued Qt signal).
 
 The UI only starts and stops these; the servers themselves run on their own threads and loops.
 """
@@ -30,6 +32,7 @@ from composer.core.profiles import SANDBOX_API_KEY
 
 if TYPE_CHECKING:
     from composer.servers.receiver import WebhookReceiver
+    from composer.servers.receiver_process import ReceiverProcess
     from composer.servers.sandbox import Sandbox
 
 DEFAULT_SANDBOX_SPEED: Final = 5.0
@@ -195,7 +198,7 @@ class DiscoveryWebhooks(QObject):
 
     def __init__(self, on_payload: Callable[[Any], object], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.receiver: WebhookReceiver | None = None
+        self.receiver: WebhookReceiver | ReceiverProcess | None = None
         self.delivered = 0
         self._on_payload = on_payload
         self._starting: asyncio.Future[str] | None = None
@@ -225,9 +228,16 @@ class DiscoveryWebhooks(QObject):
             self._starting = None
 
     def _start(self) -> str:
-        from composer.servers.receiver import WebhookReceiver
+        receiver: WebhookReceiver | ReceiverProcess
+        if getattr(sys, "frozen", False):
+            # A bundled app's executable cannot run a -c script: a thread of this process.
+            from composer.servers.receiver import WebhookReceiver
 
-        receiver = WebhookReceiver(host="127.0.0.1", port=0)
+            receiver = WebhookReceiver(host="127.0.0.1", port=0)
+        else:
+            from composer.servers.receiver_process import ReceiverProcess
+
+            receiver = ReceiverProcess()
         receiver.subscribe(self._queue)
         receiver.start()
         self.receiver = receiver

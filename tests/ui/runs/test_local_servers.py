@@ -86,6 +86,26 @@ def test_discovery_webhooks_hand_over_every_delivery_in_order(
         hooks.stop()
 
 
+def test_discovery_webhooks_serve_in_a_process_of_their_own_or_on_a_thread_when_bundled(
+    qtbot: QtBot, qasync_loop: Any, monkeypatch: Any
+) -> None:
+    from composer.servers.receiver import WebhookReceiver
+    from composer.servers.receiver_process import ReceiverProcess
+
+    for frozen, kind in ((False, ReceiverProcess), (True, WebhookReceiver)):
+        monkeypatch.setattr("sys.frozen", frozen, raising=False)
+        payloads: list[Any] = []
+        hooks = DiscoveryWebhooks(payloads.append)
+        try:
+            url = run_async(qtbot, hooks.ensure(), timeout=20_000)
+            assert isinstance(hooks.receiver, kind)
+            httpx.post(url, json={"run_id": "r1"}, trust_env=False)
+            qtbot.waitUntil(lambda payloads=payloads: payloads == [{"run_id": "r1"}], timeout=5000)
+        finally:
+            hooks.stop()
+        assert hooks.receiver is None
+
+
 def test_a_bundled_app_runs_the_sandbox_on_a_thread(
     qtbot: QtBot, qasync_loop: Any, monkeypatch: Any
 ) -> None:
