@@ -55,7 +55,7 @@ DEFAULT_SIDE: Final = 160
 # few frames instead of freezing the window while every cell is built (about 0.7 ms a cell, and
 # as much again to style, lay out and paint it on the next turn).
 BUILD_BUDGET: Final = 0.004
-MIN_CELLS: Final = 9  # made in the first turn whatever the time: a 3 x 3 grid appears at once
+MIN_CELLS: Final = 9  # a page of at most this many cells is made at once (a 3 x 3 batch)
 SIDES: Final = (96, 128, 160, 200, 256, 320)  # the zoom slider's steps
 
 
@@ -329,7 +329,8 @@ class BatchGridView(QWidget):
         # Cells for a few milliseconds, then the loop's turn: what a turn costs is this plus
         # the style, layout and paint of the new cells that follow it (about as much again).
         deadline = time.perf_counter() + BUILD_BUDGET
-        least = 1 if self.cells else MIN_CELLS
+        # A small page (a 3 x 3 batch) appears at once; a large one is made over several turns.
+        least = len(self._pending) if not self.cells and len(self._pending) <= MIN_CELLS else 1
         made = 0
         while self._pending and (made < least or time.perf_counter() < deadline):
             self._add_cell(self._pending.pop(0))
