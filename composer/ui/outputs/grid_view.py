@@ -93,6 +93,7 @@ class BatchGridView(QWidget):
         self.viewer: ImageViewer | None = None
         self._pending: list[GridPlace] = []  # cells of the page still to be made
         self._headed: tuple[set[int], set[int]] = (set(), set())  # columns, rows with a header
+        self._dirty: dict[int, None] = {}  # cells whose run changed, not shown yet (in order)
         # The header texts of the page's columns and rows: (label, tooltip) each.
         self._header_texts: tuple[list[tuple[str, str]], list[tuple[str, str]]] = ([], [])
         self._builder = QTimer(self)
@@ -237,10 +238,28 @@ class BatchGridView(QWidget):
             if state.batch_index is None or not 0 <= state.batch_index < grid.size:
                 continue
             self.states[state.batch_index] = state
-            cell = self.cells.get(state.batch_index)
-            if cell is not None:
-                cell.show_state(state, self.loader, grid.place(state.batch_index).label)
+            if state.batch_index in self.cells:
+                self._dirty[state.batch_index] = None
         self._update_summary()
+        self._show_dirty()
+
+    def _show_dirty(self) -> None:
+        """Show the changed runs in their cells, a few milliseconds' worth per turn of the
+        loop (every run of a batch of hundreds may change at once)."""
+        grid = self.grid
+        deadline = time.perf_counter() + BUILD_BUDGET
+        shown = 0
+        while self._dirty and grid is not None:
+            index = next(iter(self._dirty))
+            del self._dirty[index]
+            cell = self.cells.get(index)
+            if cell is not None:
+                cell.show_state(self.states[index], self.loader, grid.place(index).label)
+            shown += 1
+            if shown >= MIN_CELLS and time.perf_counter() > deadline:
+                break
+        if self._dirty:
+            QTimer.singleShot(0, self._show_dirty)
 
     def show_page(self, page: int) -> None:
         """Show page ``page`` (the values of the third and further batch columns)."""
@@ -279,6 +298,7 @@ class BatchGridView(QWidget):
 
     def _clear(self) -> None:
         self._pending = []
+        self._dirty = {}
         self._builder.stop()
         for cell in self.cells.values():
             cell.cancel()
@@ -313,7 +333,10 @@ class BatchGridView(QWidget):
         self.next_page.setEnabled(self.page < len(grid.pages) - 1)
         self._headers(grid)
         self._pending = grid.places_on(self.page)
-        self._add_chunk()
+        if len(self._pending) <= MIN_CELLS:
+            self._add_chunk()  # a small page appears at once
+        else:
+            self._builder.start()  # from the next turn: whoever asked gets on at once
 
     @property
     def building(self) -> bool:
@@ -330,7 +353,7 @@ class BatchGridView(QWidget):
         # the style, layout and paint of the new cells that follow it (about as much again).
         deadline = time.perf_counter() + BUILD_BUDGET
         # A small page (a 3 x 3 batch) appears at once; a large one is made over several turns.
-        least = len(self._pending) if not self.cells and len(self._pending) <= MIN_CELLS else 1
+        least = len(self._pending) if len(self._pending) <= MIN_CELLS and not self.cells else 1
         made = 0
         while self._pending and (made < least or time.perf_counter() < deadline):
             self._add_cell(self._pending.pop(0))

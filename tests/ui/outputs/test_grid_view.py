@@ -178,7 +178,9 @@ def test_a_large_page_is_built_a_chunk_at_a_time(qtbot: QtBot) -> None:
     }
     with qtbot.waitSignal(view.page_built, timeout=5000):
         view.show_batch(body)
-        assert view.building and 0 < len(view.cells) < 100  # the window stays responsive
+        assert view.building and len(view.cells) == 0  # made from the next turn of the loop
+        qtbot.waitUntil(lambda: len(view.cells) > 0)
+        assert view.building and len(view.cells) < 100  # the window stays responsive
         view.update_run(RunState("late", status="failed", live_status="boom", batch_index=99))
     assert len(view.cells) == 100 and not view.building
     assert view.cells[99].message.text() == "✕ Failed: boom"  # an update for a cell not yet made
@@ -200,6 +202,7 @@ def test_a_wide_page_makes_its_headers_with_its_cells(qtbot: QtBot) -> None:
 
     with qtbot.waitSignal(view.page_built, timeout=10_000):
         view.show_batch(body)
+        qtbot.waitUntil(lambda: len(view.cells) > 0)
         first = len(headers())
         assert view.building and first == len(view.cells) < 200  # not 200 labels at once
     assert headers() == {n + 1: str(n) for n in range(200)}
@@ -207,6 +210,15 @@ def test_a_wide_page_makes_its_headers_with_its_cells(qtbot: QtBot) -> None:
     # A cell's size is fixed: its height does not depend on its width (Qt then skips laying
     # out every cell's wrapped text each time the page is laid out again).
     assert not view.cells[0].hasHeightForWidth()
+    # Every run changing at once: shown a few milliseconds' worth per turn, all in the end.
+    view.update_runs(
+        RunState(f"run-{n}", status="running", progress=0.25, batch_index=n) for n in range(200)
+    )
+    assert view.summary.text() == "200 runs · 0 done · 200 running"
+    assert sum(cell.caption.text() == "running · 25%" for cell in view.cells.values()) >= 9
+    qtbot.waitUntil(
+        lambda: all(cell.caption.text() == "running · 25%" for cell in view.cells.values())
+    )
 
 
 def test_many_runs_update_their_cells_and_the_header_once(qtbot: QtBot) -> None:
