@@ -8,12 +8,13 @@ how many events, which traps showed up, and whether the terminal event never cam
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,6 +44,7 @@ MARK_WORDS: Final[dict[Mark, str]] = {
 }
 # The marks a handler must cope with (run.output is information, not a trap).
 TRAPS: Final = frozenset(Mark) - {Mark.RUN_OUTPUT}
+ANALYSIS_BUDGET: Final = 0.004  # seconds of a batch's runs analysed per turn of the loop
 
 RecordsOf = Callable[[str], list[WebhookRecord]]
 
@@ -133,6 +135,8 @@ class RunTimelinePage(QWidget):
         self._run_ended: bool | None = None
         self._batch_runs: list[str | None] | None = None
         self._batch_lines: list[_BatchLine] = []  # what each line of a batch shows
+        self._finishing = False  # the rest of a batch's lines is due at the next turn
+        self._analysed = 0  # runs analysed in this call (for the time budget)
         # A batch run's line and what it was made from (record count, last seq, polled count).
         self._batch_cache: dict[str, tuple[tuple[int, int | None, int], _BatchLine]] = {}
         self.summary = QLabel("Select a run to see its webhook events")
@@ -242,8 +246,16 @@ class RunTimelinePage(QWidget):
         self.notes.hide()
         events = 0
         lines = self._batch_lines
+        deadline = time.perf_counter() + ANALYSIS_BUDGET
+        unfinished = False
+        self._analysed = 0
         for position, run_id in enumerate(runs):
-            line = self._batch_line(position, len(runs), run_id)
+            analyse = self._analysed == 0 or time.perf_counter() < deadline  # one at least
+            line = self._batch_line(position, len(runs), run_id, analyse)
+            if line is None:  # news to analyse, no time left: the line waits for the next turn
+                unfinished = True
+                events += lines[position].events if position < len(lines) else 0
+                continue
             events += line.events
             if position < len(lines) and lines[position] == line:
                 continue
@@ -265,9 +277,21 @@ class RunTimelinePage(QWidget):
             f"Batch of {len(runs)} runs ({known} known by id): {events} webhook events. "
             "Select a run for its timeline."
         )
+        if unfinished and not self._finishing:
+            self._finishing = True
+            QTimer.singleShot(0, self._finish_batch)
 
-    def _batch_line(self, position: int, total: int, run_id: str | None) -> _BatchLine:
-        """The line of one run of a batch (its analysis kept until its events change)."""
+    def _finish_batch(self) -> None:
+        """The lines left for lack of time (a batch whose runs all had news)."""
+        self._finishing = False
+        if self._batch_runs is not None:
+            self.show_batch_runs(self._batch_runs)
+
+    def _batch_line(
+        self, position: int, total: int, run_id: str | None, analyse: bool = True
+    ) -> _BatchLine | None:
+        """The line of one run of a batch (its analysis kept until its events change); None
+        when it has news but ``analyse`` is False."""
         label = f"run {position + 1} of {total}"
         if not run_id:
             return _BatchLine(("", label, "run id not known yet", "", ""), 0, False)
@@ -277,6 +301,9 @@ class RunTimelinePage(QWidget):
         cached = self._batch_cache.get(run_id)
         if cached is not None and cached[0] == seen and cached[1].texts[1] == label:
             return cached[1]
+        if not analyse:
+            return None
+        self._analysed += 1
         timeline = analyse_run(records, polled)
         count = len(timeline.webhook_entries)
         last = timeline.webhook_entries[-1] if count else None

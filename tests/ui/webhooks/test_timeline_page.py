@@ -123,3 +123,17 @@ def test_a_batch_shown_again_analyses_and_rewrites_only_the_runs_with_news(
     page.show_run(RUN_A)  # a run, then the batch again: every line made anew
     page.show_batch_runs([RUN_A, None, RUN_B])
     assert len(analysed) == 6 and len(rows(page)) == 3
+
+
+def test_a_batch_whose_runs_all_have_news_is_analysed_over_several_turns(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = [f"run-{n}" for n in range(30)]
+    page, _model = page_over(
+        [record(n + 1, payload("running", run)) for n, run in enumerate(runs)], qtbot
+    )
+    monkeypatch.setattr(timeline_page, "ANALYSIS_BUDGET", 0.0)  # one run per turn
+    page.show_batch_runs(runs)
+    assert sum(r[2] == "1 event" for r in rows(page)) == 1  # the first; the rest comes later
+    qtbot.waitUntil(lambda: all(r[2] == "1 event" for r in rows(page)), timeout=5000)
+    assert page.summary.text().startswith("Batch of 30 runs (30 known by id): 30 webhook events")
