@@ -14,7 +14,7 @@ Each stall over 25 ms is explained by the steps of the window's thread that over
 the longest steps of each round are printed. Baseline measured in the same run: the same probe
 on the idle window; when the limit is passed while the idle window alone stalled over 25 ms,
 other programs hold the CPUs and the test prints its figures and skips rather than judge.
-Memory: the process's resident size after each batch (later batches must not add much: bounded).
+Memory: the process's resident size after each batch (the last must add less than the first).
 """
 
 from __future__ import annotations
@@ -237,8 +237,10 @@ def test_200_runs_tracked_at_once_never_stall_the_window(
             )
         for page, stall in zip(PAGES, worst, strict=True):
             assert stall < MAX_STALL, f"{page} in front: the loop stalled {stall * 1000:.0f} ms"
-        first, later = memory[1] - memory[0], memory[-1] - memory[1]
-        assert later < max(20.0, first), f"memory grows: +{first:.0f} MB, then +{later:.0f} MB"
+        # Bounded: the last batch adds less than the first did (the Outputs round between them
+        # fills the pictures' caches, which have budgets of their own).
+        first, last = memory[1] - memory[0], memory[-1] - memory[-2]
+        assert last < max(20.0, first), f"memory grows: +{first:.0f} MB, then +{last:.0f} MB"
     finally:
         gc.unfreeze()
         run_async(qtbot, history_dock.aclose(), timeout=30_000)
