@@ -186,6 +186,7 @@ class RunTimelinePage(QWidget):
         self._batch_lines = []
         self._batch_cache.clear()
         self.tree.clear()
+        self.tree.setUniformRowHeights(False)  # a run's entries have notes of several lines
         if run_id is None:
             self.timeline = None
             self.summary.setText("Select a run to see its webhook events")
@@ -237,6 +238,8 @@ class RunTimelinePage(QWidget):
         if self._batch_runs is None or len(self._batch_runs) != len(runs):
             self.tree.clear()
             self.tree.setRootIsDecorated(False)
+            # One line per run, all alike: the tree need not measure hundreds of rows.
+            self.tree.setUniformRowHeights(True)
             self._batch_lines = []
             items = [QTreeWidgetItem() for _ in runs]
             self.tree.addTopLevelItems(items)
