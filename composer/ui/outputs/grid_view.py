@@ -55,6 +55,7 @@ DEFAULT_SIDE: Final = 160
 # few frames instead of freezing the window while every cell is built (about 0.7 ms a cell, and
 # as much again to style, lay out and paint it on the next turn).
 BUILD_BUDGET: Final = 0.004
+BURY_SLICE: Final = 24  # widgets of a page let go deleted per turn of the loop
 MIN_CELLS: Final = 9  # a page of at most this many cells is made at once (a 3 x 3 batch)
 SIDES: Final = (96, 128, 160, 200, 256, 320)  # the zoom slider's steps
 
@@ -94,6 +95,7 @@ class BatchGridView(QWidget):
         self._pending: list[GridPlace] = []  # cells of the page still to be made
         self._headed: tuple[set[int], set[int]] = (set(), set())  # columns, rows with a header
         self._dirty: dict[int, None] = {}  # cells whose run changed, not shown yet (in order)
+        self._doomed: list[QWidget] = []  # widgets of a page let go, still to be deleted
         # The header texts of the page's columns and rows: (label, tooltip) each.
         self._header_texts: tuple[list[tuple[str, str]], list[tuple[str, str]]] = ([], [])
         self._builder = QTimer(self)
@@ -307,7 +309,17 @@ class BatchGridView(QWidget):
             item = self._layout.takeAt(0)
             if item is not None and (widget := item.widget()) is not None:
                 widget.hide()
-                widget.deleteLater()
+                self._doomed.append(widget)
+        self._bury()
+
+    def _bury(self) -> None:
+        """Delete the widgets of a page let go, a slice per turn of the loop (a page of 200
+        cells deleted at once held the window for 50 ms)."""
+        slice_, self._doomed = self._doomed[:BURY_SLICE], self._doomed[BURY_SLICE:]
+        for widget in slice_:
+            widget.deleteLater()  # deleted by Qt at the next turn, with the others of the slice
+        if self._doomed:
+            QTimer.singleShot(0, self._bury)
 
     def _build_page(self) -> None:
         self._clear()

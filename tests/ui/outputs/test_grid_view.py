@@ -14,7 +14,7 @@ from composer.client.group import TrackerGroup
 from composer.client.results import BatchQueued
 from composer.core.runs import MediaItem, RunOutput, RunState
 from composer.ui.outputs.cells import GridCell
-from composer.ui.outputs.grid_view import BatchGridView, batch_summary
+from composer.ui.outputs.grid_view import BURY_SLICE, BatchGridView, batch_summary
 from tests.client.helpers import DEPLOYMENT_BODY, FAST
 from tests.qt_async import run_async
 
@@ -234,3 +234,19 @@ def test_many_runs_update_their_cells_and_the_header_once(qtbot: QtBot) -> None:
     )
     assert summaries == ["9 runs · 0 done · 9 running"]
     assert all(view.cells[n].caption.text() == "running · 50%" for n in range(9))
+
+
+def test_a_page_let_go_is_deleted_a_slice_at_a_time(qtbot: QtBot) -> None:
+    view = _view(qtbot, None)
+    with qtbot.waitSignal(view.page_built, timeout=10_000):
+        view.show_batch({"model_id": "flux-dev", "batch_input_params": {"seed": list(range(100))}})
+    cells = list(view.cells.values())
+    gone: list[int] = []
+    for cell in cells:
+        cell.destroyed.connect(lambda _obj=None: gone.append(1))
+    widgets = view._layout.count()  # cells, headers, the corner
+    view.show_batch({})  # another selection: the page goes
+    assert view.cells == {} and not any(cell.isVisible() for cell in cells)
+    assert len(view._doomed) == widgets - BURY_SLICE  # the rest at the next turns
+    qtbot.waitUntil(lambda: len(gone) == len(cells), timeout=5000)
+    assert view._doomed == []
