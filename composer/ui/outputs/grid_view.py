@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import Shiboken
 
 from composer.client.files import SavedFile
 from composer.core.grid import BatchGrid, GridPlace, grid_for
@@ -248,6 +249,8 @@ class BatchGridView(QWidget):
     def _show_dirty(self) -> None:
         """Show the changed runs in their cells, a few milliseconds' worth per turn of the
         loop (every run of a batch of hundreds may change at once)."""
+        if not Shiboken.isValid(self):
+            return  # the view went meanwhile (a turn later)
         grid = self.grid
         deadline = time.perf_counter() + BUILD_BUDGET
         shown = 0
@@ -315,9 +318,12 @@ class BatchGridView(QWidget):
     def _bury(self) -> None:
         """Delete the widgets of a page let go, a slice per turn of the loop (a page of 200
         cells deleted at once held the window for 50 ms)."""
+        if not Shiboken.isValid(self):
+            return  # the view went first (with the widgets, its children)
         slice_, self._doomed = self._doomed[:BURY_SLICE], self._doomed[BURY_SLICE:]
         for widget in slice_:
-            widget.deleteLater()  # deleted by Qt at the next turn, with the others of the slice
+            if Shiboken.isValid(widget):
+                widget.deleteLater()  # deleted by Qt at the next turn, with the slice
         if self._doomed:
             QTimer.singleShot(0, self._bury)
 

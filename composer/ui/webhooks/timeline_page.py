@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import Shiboken
 
 from composer.core.runs import RunUpdate, UpdateSource
 from composer.core.timeline import Mark, PolledStatus, Timeline, TimelineEntry, analyse_run
@@ -286,6 +287,8 @@ class RunTimelinePage(QWidget):
 
     def _finish_batch(self) -> None:
         """The lines left for lack of time (a batch whose runs all had news)."""
+        if not Shiboken.isValid(self):
+            return  # the page went meanwhile
         self._finishing = False
         if self._batch_runs is not None:
             self.show_batch_runs(self._batch_runs)
