@@ -34,7 +34,9 @@ def _application() -> QApplication:
     from composer.ui.icons import app_icon
     from composer.ui.theme import install_theme
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    # The Fusion style named among the arguments, not set with app.setStyle() (see ThemeManager).
+    app = existing or QApplication([*sys.argv[:1], "-style", "Fusion"])
     QTimer.singleShot(0, gc.enable)
     assert isinstance(app, QApplication)
     app.setApplicationName("composer")
@@ -42,7 +44,7 @@ def _application() -> QApplication:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("composer")  # matches packaging/composer.desktop for the taskbar
     app.setWindowIcon(app_icon())
-    install_theme(app)
+    install_theme(app, set_style=existing is not None)
     return app
 
 

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -51,7 +50,7 @@ from composer.ui.preview import PreviewPane
 from composer.ui.problems import ProblemMarker, describe
 from composer.ui.startup import QuickLookError, quick_look
 from composer.ui.targets import TargetChoice, TargetSelector
-from composer.ui.theme import Theme, ThemeManager, set_role
+from composer.ui.theme import Theme, set_role, theme_manager
 from composer.ui.webhooks.host import WebhookLabHost
 from composer.ui.window_actions import build_actions
 from composer.ui.window_state import restore_window_state, save_window_state
@@ -275,8 +274,8 @@ class MainWindow(PresetCommands, QMainWindow):
         self.library_panel.restored.connect(self.document.follow_restore)
         self.targets.target_changed.connect(lambda _key: self._on_target_changed())
         self.catalogue.changed.connect(self._on_catalogue_changed)
-        manager = QApplication.instance().findChild(ThemeManager)  # type: ignore[union-attr]
-        if isinstance(manager, ThemeManager):
+        manager = theme_manager()
+        if manager is not None:
             manager.changed.connect(self._on_theme_changed)
 
     def _on_theme_changed(self, theme: Theme) -> None:
