@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -63,6 +62,8 @@ class BatchView(QTableView):
     delete_requested = Signal()
 
     def keyPressEvent(self, event: Any) -> None:
+        from PySide6.QtGui import QKeySequence  # not needed for the first frame
+
         if event.matches(QKeySequence.StandardKey.Paste):
             self.paste_requested.emit()
             return

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -41,7 +42,6 @@ from composer.ui.banner import Banner
 from composer.ui.binding import DraftBinding
 from composer.ui.catalogue import Catalogue, CatalogueSource
 from composer.ui.document import Document
-from composer.ui.focus import FormUndoKeys, chain_tab_order, focus_sequence
 from composer.ui.form import RequestForm
 from composer.ui.icons import refresh_icons
 from composer.ui.library_panel import LibraryPanel
@@ -52,7 +52,7 @@ from composer.ui.startup import QuickLookError, quick_look
 from composer.ui.targets import TargetChoice, TargetSelector
 from composer.ui.theme import Theme, set_role, theme_manager
 from composer.ui.webhooks.host import WebhookLabHost
-from composer.ui.window_actions import build_actions
+from composer.ui.window_actions import build_actions, complete_actions
 from composer.ui.window_state import restore_window_state, save_window_state
 
 if TYPE_CHECKING:  # pydantic-backed: imported after the window shows (see complete_startup)
@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # pydantic-backed: imported after the window shows (see compl
     from composer.core.library import PresetLibrary
     from composer.core.presets import Preset
     from composer.core.validation import FieldError
+    from composer.ui.focus import FormUndoKeys
     from composer.ui.runs.controller import RunsController
     from composer.ui.runs.view import RunsView
 
@@ -85,6 +86,7 @@ class MainWindow(PresetCommands, QMainWindow):
     # Set by window_actions.build_actions.
     submit_button: QPushButton
     toolbar: QToolBar
+    menus: dict[str, QMenu]  # by title ("&File", ...)
 
     def __init__(
         self,
@@ -136,7 +138,7 @@ class MainWindow(PresetCommands, QMainWindow):
         build_actions(self)
         self.webhooks = WebhookLabHost(self)
         self._connect()
-        self._undo_keys = FormUndoKeys(self.form)
+        self._undo_keys: FormUndoKeys | None = None  # keyboard details: second phase
 
         self._open_later = self._first_content(preset, preset_path, open_path)
         self.form.refresh()
@@ -193,6 +195,11 @@ class MainWindow(PresetCommands, QMainWindow):
             self.form.refresh()
         self.library_panel.refresh()
         self.ensure_runs_view()
+        complete_actions(self)
+        self.webhooks.install_menu()
+        from composer.ui.focus import FormUndoKeys
+
+        self._undo_keys = FormUndoKeys(self.form)
         self._fix_tab_order()
         self._on_document_changed()
         if self._offer_restore:
@@ -294,6 +301,10 @@ class MainWindow(PresetCommands, QMainWindow):
             self.preview.show_unchecked()
 
     def _fix_tab_order(self) -> None:
+        if not self.started:
+            return  # keys wait for the second start-up phase (nothing is typed before it)
+        from composer.ui.focus import chain_tab_order, focus_sequence
+
         chain_tab_order(focus_sequence(self.form.layout()))
 
     # --- following the draft ---
