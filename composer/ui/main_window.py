@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -56,6 +56,8 @@ from composer.ui.window_state import restore_window_state, save_window_state
 
 if TYPE_CHECKING:  # pydantic-backed: imported after the window shows (see complete_startup)
     import asyncio
+
+    from PySide6.QtGui import QCloseEvent, QShowEvent  # annotations only (QEvent's enums)
 
     from composer.core.checks import ColumnCache
     from composer.core.library import PresetLibrary
@@ -141,6 +143,9 @@ class MainWindow(PresetCommands, QMainWindow):
 
         self._open_later = self._first_content(preset, preset_path, open_path)
         self.form.refresh()
+        # Into its scroll area once filled: setWidget() lays the form out at once, and doing that
+        # before the content is in is work thrown away.
+        self.form_scroll.setWidget(self.form)
         restore_window_state(self)
         self.preview.show_unchecked()
         self._on_document_changed()
@@ -214,7 +219,6 @@ class MainWindow(PresetCommands, QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.form)
         self.form_scroll = scroll
         middle = QWidget()
         middle.setObjectName("middle")
