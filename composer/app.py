@@ -34,7 +34,7 @@ QT_FREE_MODULES: Final = (
     "composer.core.settings",
     "composer.core.snippets",
     "composer.core.targets",
-    "composer.core.webhooks",
+    "composer.core.webhook_urls",
     "composer.core.wire",
     "composer.ui.startup",
     "composer.ui.webhooks",  # the package (its modules use Qt)

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget
 
-from composer.core.webhooks import is_local_url
+from composer.core.webhook_urls import is_local_url
 from composer.ui.theme import Theme
 from composer.ui.webhooks.form_tools import WebhookFormTools
 
