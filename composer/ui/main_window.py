@@ -201,6 +201,7 @@ class MainWindow(PresetCommands, QMainWindow):
         self.ensure_runs_view()
         complete_actions(self)
         self.webhooks.install_menu()
+        self.preview.start_highlighting()
         from composer.ui.focus import FormUndoKeys
 
         self._undo_keys = FormUndoKeys(self.form)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from composer.app import run_gui
 from composer.core.wire import RequestKind
@@ -111,3 +112,19 @@ def test_the_app_has_its_icon(qapp: object) -> None:
     app = _application()
     sizes = {size.width() for size in app.windowIcon().availableSizes()}
     assert {16, 32, 48, 256} <= sizes
+
+
+def test_the_second_phase_colours_the_json(make_window: WindowFactory, qtbot: QtBot) -> None:
+    window: MainWindow = make_window(open_path=SEED, deferred=True)
+
+    def coloured_blocks() -> int:
+        block, count = window.preview.editor.document().firstBlock(), 0
+        while block.isValid():
+            count += bool(block.layout().formats())
+            block = block.next()
+        return count
+
+    assert window.preview.editor.toPlainText().startswith("{")
+    assert coloured_blocks() == 0  # the first frame shows the text plain
+    window.complete_startup()
+    qtbot.waitUntil(lambda: coloured_blocks() > 5, timeout=2000)
