@@ -141,8 +141,9 @@ class MainWindow(PresetCommands, QMainWindow):
         self._connect()
         self._undo_keys: FormUndoKeys | None = None  # keyboard details: second phase
 
+        # The form follows the first content through the draft's change (it showed the empty
+        # draft when built), so no refresh() here.
         self._open_later = self._first_content(preset, preset_path, open_path)
-        self.form.refresh()
         # Into its scroll area once filled: setWidget() lays the form out at once, and doing that
         # before the content is in is work thrown away.
         self.form_scroll.setWidget(self.form)
