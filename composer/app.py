@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from composer import __version__
 
@@ -22,27 +22,55 @@ if TYPE_CHECKING:
     from composer.ui.runs.controller import RunsController
 
 
+# The first frame's modules that do not use Qt: imported before PySide6 (see _application).
+QT_FREE_MODULES: Final = (
+    "composer.core.autosave",
+    "composer.core.batch",
+    "composer.core.bodytext",
+    "composer.core.draft",
+    "composer.core.endpoints",
+    "composer.core.media",
+    "composer.core.paths",
+    "composer.core.settings",
+    "composer.core.snippets",
+    "composer.core.targets",
+    "composer.core.webhook_urls",
+    "composer.core.wire",
+    "composer.ui.startup",
+    "composer.ui.webhooks",  # the package (its modules use Qt)
+)
+
+
 def _application() -> QApplication:
     import gc
+    import importlib
 
     # Start-up makes many objects that live as long as the app; collecting garbage among them
     # only costs time (about 12 ms here). Collection resumes once the window is on screen.
     gc.disable()
+    # Once imported, PySide6 hooks every later import and reads the new module's source (to see
+    # whether it uses PySide's __feature__ switches); modules imported before it are not read.
+    for name in QT_FREE_MODULES:
+        importlib.import_module(name)
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from composer.ui.icons import app_icon
     from composer.ui.theme import install_theme
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    QTimer.singleShot(0, gc.enable)
+    existing = QApplication.instance()
+    # The Fusion style named among the arguments, not set with app.setStyle() (see ThemeManager).
+    app = existing or QApplication([*sys.argv[:1], "-style", "Fusion"])
+    # Resumed when the event loop comes round the second time, not the first: a collection
+    # then would traverse every object made so far, inside the first frame (about 3 ms).
+    QTimer.singleShot(0, lambda: QTimer.singleShot(0, gc.enable))
     assert isinstance(app, QApplication)
     app.setApplicationName("composer")
     app.setApplicationDisplayName("composer")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("composer")  # matches packaging/composer.desktop for the taskbar
     app.setWindowIcon(app_icon())
-    install_theme(app)
+    install_theme(app, set_style=existing is not None)
     return app
 
 
@@ -61,6 +89,8 @@ def run_gui(
     """Open the composer window; with ``screenshot``, render it to a PNG and exit."""
     if screenshot is not None:
         return _screenshot(preset, screenshot)
+    import gc
+
     if preset is not None:
         from composer.ui.startup import QuickLookError, quick_look
 
@@ -74,6 +104,7 @@ def run_gui(
     window.show()
     app.processEvents()  # on screen now; the request models, asyncio and qasync load after this
     window.complete_startup()
+    gc.freeze()  # what start-up made lives as long as the app: out of the collector's way
 
     import asyncio
 

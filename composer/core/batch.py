@@ -7,13 +7,11 @@ means zero runs. Without batch params, ``batch_number > 1`` starts that many ide
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 JsonScalar = str | int | float | bool | None
@@ -99,7 +97,6 @@ def _is_plain(value: str) -> bool:
 # --- tables ---
 
 
-@dataclass
 class BatchTable:
     """A batch-parameter table: named columns of values, each column its own length.
 
@@ -107,7 +104,18 @@ class BatchTable:
     list of values, not a slice of fixed rows.
     """
 
-    columns: list[tuple[str, list[Any]]] = field(default_factory=list)
+    # A plain class: defined before the window's first frame, where a dataclass (and the
+    # dataclasses module) would cost ten times as much.
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: list[tuple[str, list[Any]]] | None = None) -> None:
+        self.columns: list[tuple[str, list[Any]]] = columns if columns is not None else []
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BatchTable) and self.columns == other.columns
+
+    def __repr__(self) -> str:
+        return f"BatchTable({self.columns!r})"
 
     @classmethod
     def from_params(cls, params: Mapping[str, Sequence[Any]] | None) -> BatchTable:
@@ -149,6 +157,8 @@ def read_rows(text: str, delimiter: str | None = None) -> list[list[str]]:
     if not text.strip("\r\n"):
         return []
     # The csv module handles \n, \r\n and quoted line breaks inside cells itself.
+    import csv  # only for CSV text (start-up skips it)
+
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or sniff_delimiter(text))
     return [list(row) for row in reader]
 
@@ -185,6 +195,8 @@ def table_from_csv(text: str, delimiter: str | None = None) -> BatchTable:
 def table_to_csv(table: BatchTable, delimiter: str = ",") -> str:
     """Write a table as CSV/TSV with a header row; shorter columns leave empty cells."""
     buffer = io.StringIO()
+    import csv
+
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(table.names)
     for row in range(table.row_count):

@@ -7,7 +7,6 @@ picks, and reads the API key from ``$COMFY_DEPLOY_API_KEY``: a key is never writ
 from __future__ import annotations
 
 import json
-import pprint
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -93,6 +92,8 @@ _PY_FOLLOW: Final[dict[Answer, str]] = {
 def python_snippet(base_url: str, body: Mapping[str, Any], endpoint: Endpoint | None = None) -> str:
     """A Python script using httpx; for queued runs it polls ``GET /run/{id}`` to the end."""
     endpoint = endpoint or choose_endpoint(body)
+    import pprint  # only for this snippet (start-up skips it)
+
     literal = pprint.pformat(dict(body), indent=4, width=88, sort_dicts=False)
     header = f'''\
 """Send a ComfyDeploy run. Needs httpx (pip install httpx) and ${KEY_VARIABLE}."""

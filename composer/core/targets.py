@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Final
-from urllib.parse import urlsplit
 
 PRODUCTION_URL: Final = "https://api.comfydeploy.com/api"
 STAGING_URL: Final = "https://staging.api.comfydeploy.com/api"
@@ -48,6 +47,8 @@ def normalize_base_url(text: str) -> str:
     candidate = text.strip()
     if not candidate:
         raise BaseUrlError("the base URL is empty")
+    from urllib.parse import urlsplit  # not needed before the window's first frame
+
     parts = urlsplit(candidate)
     if parts.scheme not in ("http", "https") or not is_url(candidate.lower()):
         raise BaseUrlError(f"{candidate!r} is not an http:// or https:// URL")
@@ -72,5 +73,7 @@ def same_base_url(first: str, second: str) -> bool:
 
 
 def _url_key(url: str) -> tuple[str, str, str]:
+    from urllib.parse import urlsplit
+
     parts = urlsplit(url.strip())
     return (parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"))

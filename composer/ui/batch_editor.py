@@ -9,13 +9,11 @@ slices between event-loop turns so the window never stalls.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -41,6 +39,9 @@ from composer.ui.menu_button import MenuButton
 from composer.ui.problems import Problem
 from composer.ui.theme import set_role
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QFileDialog
+
 
 def _tool(name: str, text: str, tip: str, object_name: str) -> QToolButton:
     button = QToolButton()
@@ -61,6 +62,8 @@ class BatchView(QTableView):
     delete_requested = Signal()
 
     def keyPressEvent(self, event: Any) -> None:
+        from PySide6.QtGui import QKeySequence  # not needed for the first frame
+
         if event.matches(QKeySequence.StandardKey.Paste):
             self.paste_requested.emit()
             return

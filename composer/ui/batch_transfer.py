@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from composer.core.batch import (
     BatchImportError,
@@ -23,6 +23,7 @@ from composer.core.batch import (
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
+    from PySide6.QtWidgets import QFileDialog
 
     from composer.ui.batch_editor import BatchView
     from composer.ui.batch_model import BatchTableModel
@@ -91,6 +92,8 @@ class BatchTransfer:
 
     def choose_import(self) -> None:
         """Pick a CSV file to import (non-modal dialog)."""
+        from PySide6.QtWidgets import QFileDialog  # loaded when first needed (start-up)
+
         dialog = QFileDialog(self._parent_widget(), "Import a batch table")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setNameFilter("CSV or TSV (*.csv *.tsv *.txt);;All files (*)")
@@ -116,6 +119,8 @@ class BatchTransfer:
 
     def choose_export(self) -> None:
         """Pick where to export the table as CSV (non-modal dialog)."""
+        from PySide6.QtWidgets import QFileDialog  # loaded when first needed (start-up)
+
         dialog = QFileDialog(self._parent_widget(), "Export the batch table")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")

@@ -8,7 +8,6 @@ path with the :class:`~composer.ui.problems.ProblemMarker`, so errors appear whe
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStringListModel, Qt, Signal
@@ -364,6 +363,8 @@ class RequestForm(QWidget):
 
     def new_gpu_event_id(self) -> str:
         """Fill ``gpu_event_id`` with a new UUID."""
+        import uuid  # loaded when first needed (start-up)
+
         value = str(uuid.uuid4())
         self.binding.draft.seal()
         self.binding.set(("gpu_event_id",), value)

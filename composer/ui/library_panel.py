@@ -12,7 +12,6 @@ from PySide6.QtCore import QModelIndex, QSize, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,6 +26,8 @@ from composer.ui.icons import icon, set_icon
 from composer.ui.theme import current_theme, set_role
 
 if TYPE_CHECKING:  # presets load with pydantic: the list fills in after the window shows
+    from PySide6.QtWidgets import QFileDialog
+
     from composer.core.library import DeletedPreset, LibraryEntry, PresetLibrary
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -320,6 +321,8 @@ class LibraryPanel(QWidget):
 
     def choose_import(self) -> None:
         """Pick preset files to import (non-modal dialog)."""
+        from PySide6.QtWidgets import QFileDialog  # loaded when first needed (start-up)
+
         dialog = QFileDialog(self, "Import presets")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
         dialog.setNameFilter("Presets or request bodies (*.json);;All files (*)")
@@ -346,6 +349,8 @@ class LibraryPanel(QWidget):
         path = self.selected_path()
         if path is None:
             return
+        from PySide6.QtWidgets import QFileDialog
+
         dialog = QFileDialog(self, "Export preset", str(Path.home() / path.name))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("json")

@@ -14,17 +14,16 @@ Public surface for other parts of the app (the runs work wires these):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -42,7 +41,6 @@ from composer.ui.banner import Banner
 from composer.ui.binding import DraftBinding
 from composer.ui.catalogue import Catalogue, CatalogueSource
 from composer.ui.document import Document
-from composer.ui.focus import FormUndoKeys, chain_tab_order, focus_sequence
 from composer.ui.form import RequestForm
 from composer.ui.icons import refresh_icons
 from composer.ui.library_panel import LibraryPanel
@@ -51,24 +49,27 @@ from composer.ui.preview import PreviewPane
 from composer.ui.problems import ProblemMarker, describe
 from composer.ui.startup import QuickLookError, quick_look
 from composer.ui.targets import TargetChoice, TargetSelector
-from composer.ui.theme import Theme, ThemeManager, set_role
+from composer.ui.theme import Theme, set_role, theme_manager
 from composer.ui.webhooks.host import WebhookLabHost
-from composer.ui.window_actions import build_actions
+from composer.ui.window_actions import build_actions, complete_actions
 from composer.ui.window_state import restore_window_state, save_window_state
 
 if TYPE_CHECKING:  # pydantic-backed: imported after the window shows (see complete_startup)
     import asyncio
 
+    from PySide6.QtGui import QCloseEvent, QShowEvent  # annotations only (QEvent's enums)
+
     from composer.core.checks import ColumnCache
     from composer.core.library import PresetLibrary
     from composer.core.presets import Preset
     from composer.core.validation import FieldError
+    from composer.ui.focus import FormUndoKeys
     from composer.ui.runs.controller import RunsController
     from composer.ui.runs.view import RunsView
 
 
-@dataclass(frozen=True, slots=True)
-class SubmitRequest:
+# A NamedTuple: defined at start-up, where a dataclass would cost ten times as much.
+class SubmitRequest(NamedTuple):
     """What Submit hands over: the validated wire body and where it goes."""
 
     body: dict[str, Any]
@@ -86,6 +87,7 @@ class MainWindow(PresetCommands, QMainWindow):
     # Set by window_actions.build_actions.
     submit_button: QPushButton
     toolbar: QToolBar
+    menus: dict[str, QMenu]  # by title ("&File", ...)
 
     def __init__(
         self,
@@ -137,10 +139,14 @@ class MainWindow(PresetCommands, QMainWindow):
         build_actions(self)
         self.webhooks = WebhookLabHost(self)
         self._connect()
-        self._undo_keys = FormUndoKeys(self.form)
+        self._undo_keys: FormUndoKeys | None = None  # keyboard details: second phase
 
+        # The form follows the first content through the draft's change (it showed the empty
+        # draft when built), so no refresh() here.
         self._open_later = self._first_content(preset, preset_path, open_path)
-        self.form.refresh()
+        # Into its scroll area once filled: setWidget() lays the form out at once, and doing that
+        # before the content is in is work thrown away.
+        self.form_scroll.setWidget(self.form)
         restore_window_state(self)
         self.preview.show_unchecked()
         self._on_document_changed()
@@ -194,6 +200,12 @@ class MainWindow(PresetCommands, QMainWindow):
             self.form.refresh()
         self.library_panel.refresh()
         self.ensure_runs_view()
+        complete_actions(self)
+        self.webhooks.install_menu()
+        self.preview.start_highlighting()
+        from composer.ui.focus import FormUndoKeys
+
+        self._undo_keys = FormUndoKeys(self.form)
         self._fix_tab_order()
         self._on_document_changed()
         if self._offer_restore:
@@ -209,7 +221,6 @@ class MainWindow(PresetCommands, QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.form)
         self.form_scroll = scroll
         middle = QWidget()
         middle.setObjectName("middle")
@@ -275,8 +286,8 @@ class MainWindow(PresetCommands, QMainWindow):
         self.library_panel.restored.connect(self.document.follow_restore)
         self.targets.target_changed.connect(lambda _key: self._on_target_changed())
         self.catalogue.changed.connect(self._on_catalogue_changed)
-        manager = QApplication.instance().findChild(ThemeManager)  # type: ignore[union-attr]
-        if isinstance(manager, ThemeManager):
+        manager = theme_manager()
+        if manager is not None:
             manager.changed.connect(self._on_theme_changed)
 
     def _on_theme_changed(self, theme: Theme) -> None:
@@ -295,6 +306,10 @@ class MainWindow(PresetCommands, QMainWindow):
             self.preview.show_unchecked()
 
     def _fix_tab_order(self) -> None:
+        if not self.started:
+            return  # keys wait for the second start-up phase (nothing is typed before it)
+        from composer.ui.focus import chain_tab_order, focus_sequence
+
         chain_tab_order(focus_sequence(self.form.layout()))
 
     # --- following the draft ---

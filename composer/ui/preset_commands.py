@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QWidget
 
 from composer.core.wire import RequestKind
 from composer.ui.document import Document
-from composer.ui.prompts import ask_name, ask_unsaved
 
 if TYPE_CHECKING:
     from composer.core.library import PresetLibrary
@@ -55,6 +54,8 @@ class PresetCommands:
             elif choice == "save":
                 self.save(after=then)
 
+        from composer.ui.prompts import ask_unsaved  # dialogs: loaded when first needed (#perf)
+
         self.prompt = ask_unsaved(self.as_widget(), self.document.title, action, answered)
 
     def new_request(self) -> None:
@@ -93,6 +94,8 @@ class PresetCommands:
 
     def save_as(self, after: Callable[[], None] | None = None) -> None:
         """Ask for a name and save as a new preset."""
+        from composer.ui.prompts import ask_name  # dialogs: loaded when first needed
+
         problem = self.document.problems_before_saving()
         if problem:
             self.show_message(problem)

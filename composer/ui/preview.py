@@ -10,10 +10,10 @@ The curl, Python and TypeScript tabs render the same body with ``composer.core.s
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStackedWidget,
     QTabBar,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -41,9 +40,11 @@ from composer.core.endpoints import choose_endpoint
 from composer.core.snippets import SNIPPET_LANGUAGES, body_json, snippet
 from composer.core.wire import SHARED_FIELDS
 from composer.ui.binding import DraftBinding
-from composer.ui.highlighter import JsonHighlighter
 from composer.ui.icons import set_icon
 from composer.ui.theme import Theme, current_theme, set_role
+
+if TYPE_CHECKING:
+    from composer.ui.highlighter import JsonHighlighter
 
 ORIGIN = "preview"
 PARSE_DELAY_MS = 250
@@ -103,7 +104,9 @@ class PreviewPane(QWidget):
         self.editor.setFrameShape(QPlainTextEdit.Shape.NoFrame)
         self.editor.setTabChangesFocus(False)
         self.editor.textChanged.connect(self._on_text_changed)
-        self.highlighter = JsonHighlighter(self.editor.document())
+        # Colours come with the second start-up phase (start_highlighting), with the exact body:
+        # the text format types they need cost the first frame about 5 ms.
+        self.highlighter: JsonHighlighter | None = None
         self._parse_timer = QTimer(self)
         self._parse_timer.setSingleShot(True)
         self._parse_timer.setInterval(PARSE_DELAY_MS)
@@ -213,6 +216,15 @@ class PreviewPane(QWidget):
                 self._show_status(self._note, "warning")
         self.render_snippet()
 
+    def start_highlighting(self) -> None:
+        """Colour the JSON from now on (the window's second start-up phase)."""
+        if self.highlighter is None:
+            from composer.ui.highlighter import JsonHighlighter
+
+            self.highlighter = JsonHighlighter(self.editor.document())
+            if len(self.editor.toPlainText()) > HIGHLIGHT_MAX_CHARS:
+                self.highlighter.setDocument(None)
+
     def show_unchecked(self) -> None:
         """The first frame's preview: the body as it is, before validation (pydantic) has run.
 
@@ -231,7 +243,8 @@ class PreviewPane(QWidget):
         self._programmatic = True
         try:
             big = len(rendered.text) > HIGHLIGHT_MAX_CHARS
-            self.highlighter.setDocument(None if big else self.editor.document())
+            if self.highlighter is not None:
+                self.highlighter.setDocument(None if big else self.editor.document())
             scroll = self.editor.verticalScrollBar().value()
             self.editor.setPlainText(rendered.text)
             self.editor.verticalScrollBar().setValue(scroll)
@@ -296,6 +309,10 @@ class PreviewPane(QWidget):
         self.refresh()
 
     def _mark_error(self, position: int | None) -> None:
+        # Loaded here: only an invalid edit needs them, and their types cost start-up time.
+        from PySide6.QtGui import QTextCharFormat, QTextCursor
+        from PySide6.QtWidgets import QTextEdit
+
         selections: list[QTextEdit.ExtraSelection] = []
         if position is not None:
             selection = QTextEdit.ExtraSelection()
@@ -338,4 +355,5 @@ class PreviewPane(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         """Recolour the highlighting."""
-        self.highlighter.set_theme(theme)
+        if self.highlighter is not None:
+            self.highlighter.set_theme(theme)

@@ -6,12 +6,11 @@ import base64
 import binascii
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,6 +26,9 @@ from composer.core.media import MediaFileError, data_uri_from_file, is_data_uri,
 from composer.ui.editors import ValueEditor, register
 from composer.ui.icons import set_icon
 from composer.ui.theme import set_role
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QFileDialog
 
 MAX_TEXT_LINES = 8
 
@@ -152,6 +154,8 @@ class ImageEditor(ValueEditor):
 
     def choose_file(self) -> None:
         """Open a (non-modal) file dialog; the chosen file is loaded by :meth:`load_file`."""
+        from PySide6.QtWidgets import QFileDialog  # loaded when first needed (start-up)
+
         dialog = QFileDialog(self, "Choose an image to send inline")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setNameFilter("Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp);;All files (*)")

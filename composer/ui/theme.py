@@ -7,9 +7,9 @@ switch of the system colour scheme repaints everything at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
-@dataclass(frozen=True, slots=True)
-class Theme:
+# A NamedTuple: defined at start-up, where a dataclass would cost ten times as much.
+class Theme(NamedTuple):
     """The colours of one scheme (light or dark)."""
 
     dark: bool
@@ -263,12 +263,16 @@ class ThemeManager(QObject):
 
     changed = Signal(object)  # the new Theme
 
-    def __init__(self, app: QApplication, dark: bool | None = None) -> None:
+    def __init__(self, app: QApplication, dark: bool | None = None, set_style: bool = True) -> None:
         super().__init__(app)
         self._app = app
         self._forced = dark
         self.theme = LIGHT
-        app.setStyle("Fusion")
+        if set_style:
+            # setStyle() hands the new QStyle back to Python, which builds PySide's QStyle type
+            # and its enums (about 8 ms); composer.app avoids that by naming the style in the
+            # QApplication's arguments instead.
+            app.setStyle("Fusion")
         app.styleHints().colorSchemeChanged.connect(self._on_scheme_changed)
         self.apply()
 
@@ -289,6 +293,7 @@ class ThemeManager(QObject):
 
 
 _current: list[Theme] = [LIGHT]
+_installed: list[ThemeManager] = []
 
 
 def current_theme() -> Theme:
@@ -296,9 +301,28 @@ def current_theme() -> Theme:
     return _current[0]
 
 
-def install_theme(app: QApplication, dark: bool | None = None) -> ThemeManager:
-    """Create the application's theme manager (once) and keep :func:`current_theme` in step."""
-    existing = app.findChild(ThemeManager)
-    if isinstance(existing, ThemeManager):
+def install_theme(
+    app: QApplication, dark: bool | None = None, *, set_style: bool = True
+) -> ThemeManager:
+    """Create the application's theme manager (once) and keep :func:`current_theme` in step.
+
+    ``set_style=False`` when the application was created with the Fusion style already
+    (``-style Fusion`` among its arguments)."""
+    existing = theme_manager(app)
+    if existing is not None:
         return existing
-    return ThemeManager(app, dark)
+    manager = ThemeManager(app, dark, set_style)
+    _installed[:] = [manager]
+    return manager
+
+
+def theme_manager(app: QApplication | None = None) -> ThemeManager | None:
+    """The theme manager installed on ``app`` (default: the running application), if any."""
+    app = app or QApplication.instance()  # type: ignore[assignment]
+    for manager in _installed:
+        # Remembered rather than found with app.findChild(), which hands every child of the
+        # application to Python (the QStyle among them: PySide then builds its type and enums).
+        with contextlib.suppress(RuntimeError):  # RuntimeError: its application was deleted
+            if manager.parent() is app:
+                return manager
+    return None

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from composer.app import run_gui
 from composer.core.wire import RequestKind
@@ -72,23 +73,37 @@ def test_a_preset_with_invalid_fields_opens_with_its_problems_marked(
     assert window.form.fields["execution_mode"].control.property("problem") == "error"
 
 
-def test_the_first_frame_does_not_load_pydantic_or_asyncio(tmp_path: Path) -> None:
-    script = (
-        "import sys\n"
-        "from pathlib import Path\n"
-        "from composer.app import _application, build_window\n"
-        "app = _application()\n"
-        f"window = build_window(Path({str(SEED)!r}))\n"
-        "window.show()\n"
-        "app.processEvents()\n"
-        "print(sorted(m for m in ('pydantic', 'asyncio', 'qasync', 'httpx') if m in sys.modules))\n"
-        "print(window.findChild(__import__('PySide6.QtWidgets').QtWidgets.QLineEdit, 'model_id')"
-        ".text())\n"
-    )
+FIRST_FRAME = f"""
+import gc, importlib.util, sys
+from pathlib import Path
+loaded = []
+sys.addaudithook(lambda event, args: loaded.append(args[0]) if event == "import" else None)
+from composer.app import _application, build_window
+app = _application()
+window = build_window(Path({str(SEED)!r}))
+window.show()
+app.processEvents()
+print(sorted(m for m in ('pydantic', 'asyncio', 'qasync', 'httpx') if m in sys.modules))
+print(window.findChild(__import__('PySide6.QtWidgets').QtWidgets.QLineEdit, 'model_id').text())
+after_qt = loaded[next(i for i, name in enumerate(loaded) if name.startswith("PySide6")):]
+def uses_qt(name):
+    origin = importlib.util.find_spec(name).origin
+    return "PySide6" in Path(origin).read_text(encoding="utf-8")
+print(sorted({{m for m in after_qt if m.startswith("composer") and not uses_qt(m)}}))
+paused = not gc.isenabled()
+app.processEvents()
+print(paused, gc.isenabled())
+"""
+
+
+def test_the_first_frame_is_lean(tmp_path: Path) -> None:
+    """No pydantic, asyncio or HTTP client before the window shows; every Qt-free module of
+    composer imported before PySide6 (whose import hook reads each later module's source); no
+    garbage collection in the first frame, and collection back on right after it."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", COMPOSER_HOME=str(tmp_path / "home"))
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True,
                             env=env, timeout=60, check=True)  # fmt: skip
-    assert result.stdout.splitlines() == ["[]", "<id>"]
+    assert result.stdout.splitlines() == ["[]", "<id>", "[]", "True True"]
 
 
 def test_the_app_has_its_icon(qapp: object) -> None:
@@ -97,3 +112,19 @@ def test_the_app_has_its_icon(qapp: object) -> None:
     app = _application()
     sizes = {size.width() for size in app.windowIcon().availableSizes()}
     assert {16, 32, 48, 256} <= sizes
+
+
+def test_the_second_phase_colours_the_json(make_window: WindowFactory, qtbot: QtBot) -> None:
+    window: MainWindow = make_window(open_path=SEED, deferred=True)
+
+    def coloured_blocks() -> int:
+        block, count = window.preview.editor.document().firstBlock(), 0
+        while block.isValid():
+            count += bool(block.layout().formats())
+            block = block.next()
+        return count
+
+    assert window.preview.editor.toPlainText().startswith("{")
+    assert coloured_blocks() == 0  # the first frame shows the text plain
+    window.complete_startup()
+    qtbot.waitUntil(lambda: coloured_blocks() > 5, timeout=2000)

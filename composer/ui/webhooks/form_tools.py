@@ -4,7 +4,7 @@ Built with the window, so it imports no asyncio, receiver or client at module le
 
 "Use local receiver" starts the app's receiver when needed and puts its URL in ``webhook``
 (signed when signing is on); the checkbox adds or removes ``target_events=run.output`` in the
-URL (:func:`~composer.core.webhooks.with_run_output`), whatever the URL; the note says, for a
+URL (:func:`~composer.core.webhook_urls.with_run_output`), whatever the URL; the note says, for a
 local URL, that a remote API cannot reach it while the sandbox (on this machine) can.
 """
 
@@ -17,7 +17,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from composer.core.draft import DraftChange
-from composer.core.webhooks import remote_api_note, wants_run_output, with_run_output
+from composer.core.webhook_urls import remote_api_note, wants_run_output, with_run_output
 from composer.ui.binding import DraftBinding
 from composer.ui.theme import set_role
 

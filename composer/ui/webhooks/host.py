@@ -22,10 +22,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget
 
-from composer.core.webhooks import is_local_url
+from composer.core.webhook_urls import is_local_url
 from composer.ui.theme import Theme
 from composer.ui.webhooks.form_tools import WebhookFormTools
 
@@ -75,18 +75,23 @@ class WebhookLabHost(QObject):
         window.form.webhook_slot.addWidget(self.form_tools)
         self.form_tools.message.connect(window.show_message)
         window.targets.target_changed.connect(lambda _key: self.form_tools.refresh())
+        self.toggle_action = QAction("Webhook lab", window)  # its menu: install_menu()
 
-        toggle = QAction("Webhook lab", window)
+    def install_menu(self) -> None:
+        """Fill the window's Webhooks menu (the window's second start-up phase)."""
+        from PySide6.QtGui import QKeySequence
+
+        window = self.window
+        toggle = self.toggle_action
         toggle.setCheckable(True)
         toggle.setObjectName("show_webhooks")
         toggle.setShortcut(QKeySequence("Ctrl+Shift+K"))
         toggle.setToolTip("Show the webhook receiver, events, replay and simulator")
         toggle.triggered.connect(self._toggle)
-        self.toggle_action = toggle
         use = QAction("Use local receiver", window)
         use.setObjectName("use_local_receiver")
         use.triggered.connect(lambda _checked=False: self.form_tools.use_local_receiver())
-        menu = window.menuBar().addMenu("&Webhooks")
+        menu = window.menus["&Webhooks"]
         menu.addAction(toggle)
         menu.addAction(use)
         window.actions_by_name["show_webhooks"] = toggle
