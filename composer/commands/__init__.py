@@ -1,1 +1,23 @@
 """One module per ``composer`` subcommand, each with ``add_arguments(parser)`` and ``run(args)``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def preset_argument(text: str) -> Path:
+    """An argparse ``type`` for PRESET: the path as typed, or the preset it names.
+
+    A path that does not exist may still name a library preset or a shipped sample by its file
+    name (``composer submit batch-grid-3x3``); the substitution is said on stderr so nobody is
+    surprised by which file was used.
+    """
+    from composer.core.library import find_preset_file
+
+    given = Path(text)
+    found = find_preset_file(given)
+    if found is None or found == given:
+        return given
+    print(f"composer: note: {text} is not a file; using {found}", file=sys.stderr)
+    return found

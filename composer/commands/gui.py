@@ -5,10 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from composer.commands import preset_argument
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the subcommand's options."""
-    parser.add_argument("preset", nargs="?", type=Path, help="a preset file to open")
+    parser.add_argument(
+        "preset",
+        nargs="?",
+        type=preset_argument,
+        help="a preset file to open, or the name of a library preset or sample",
+    )
     parser.add_argument(
         "--screenshot",
         type=Path,

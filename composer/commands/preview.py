@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from composer.commands import preset_argument
 from composer.core.endpoints import choose_endpoint
 from composer.core.presets import PresetError, load_preset
 from composer.core.snippets import body_json, snippet
@@ -14,7 +14,11 @@ from composer.core.targets import base_url_for
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the subcommand's options."""
-    parser.add_argument("preset", type=Path, help="a preset file (or a bare request body JSON)")
+    parser.add_argument(
+        "preset",
+        type=preset_argument,
+        help="a preset file (or a bare request body JSON), or a library preset or sample by name",
+    )
     style = parser.add_mutually_exclusive_group()
     for language in ("curl", "python", "typescript"):
         style.add_argument(

@@ -31,6 +31,7 @@ from composer.client.results import (
     SyncOutputs,
 )
 from composer.client.session import Session, Submission
+from composer.commands import preset_argument
 from composer.commands.submit_follow import Follower, mask_secrets, save_first_result
 from composer.commands.submit_view import (
     JsonLinesView,
@@ -55,7 +56,11 @@ DEFAULT_SANDBOX_SPEED: Final = 5.0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the subcommand's options."""
-    parser.add_argument("preset", type=Path, help="a preset file (or a bare request body JSON)")
+    parser.add_argument(
+        "preset",
+        type=preset_argument,
+        help="a preset file (or a bare request body JSON), or a library preset or sample by name",
+    )
     parser.add_argument(
         "--target",
         help="where to send it: sandbox (a built-in sandbox for this command), a profile name "

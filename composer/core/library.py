@@ -118,3 +118,24 @@ class PresetLibrary:
     def export_file(self, path: Path, destination: Path) -> None:
         """Write the preset at ``path`` to ``destination`` (checked first, written atomically)."""
         save_preset(destination, load_preset(path))
+
+
+def find_preset_file(given: Path, library: PresetLibrary | None = None) -> Path | None:
+    """The preset a command-line argument means when ``given`` is not an existing path.
+
+    ``flux-dev-portrait``, ``flux-dev-portrait.json`` and
+    ``resources/presets/flux-dev-portrait.json`` typed from any folder all name the library's
+    preset with that file name, else the shipped sample of that name. None when neither exists
+    (the caller then reports the missing file as given).
+    """
+    if given.exists():
+        return given
+    stem = given.stem if given.suffix == PRESET_SUFFIX else given.name
+    if not stem or stem in {".", ".."}:
+        return None
+    in_library = (library or PresetLibrary()).folder / f"{stem}{PRESET_SUFFIX}"
+    if in_library.is_file():
+        return in_library
+    from composer.resources import sample_preset_path
+
+    return sample_preset_path(f"{stem}{PRESET_SUFFIX}")

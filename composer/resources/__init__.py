@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 
 def resource(*parts: str) -> Traversable:
@@ -24,3 +25,15 @@ def sample_preset_names() -> list[str]:
 def sample_preset_text(name: str) -> str:
     """The text of one sample preset file."""
     return resource("presets", name).read_text(encoding="utf-8")
+
+
+def sample_preset_path(name: str) -> Path | None:
+    """The file of the sample preset called ``name`` (``seed-example.json``), None if none is.
+
+    Samples are plain files in an installed package and in the app bundle alike, so the
+    resource converts to a path that commands can read and report like any other preset.
+    """
+    node = resource("presets", name)
+    if "/" in name or "\\" in name or not node.is_file():
+        return None
+    return Path(str(node))

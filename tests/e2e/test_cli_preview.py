@@ -82,3 +82,20 @@ def test_camel_case_body_is_converted_with_a_note(tmp_path: Path) -> None:
 
 def test_unknown_arguments_exit_2() -> None:
     assert composer("preview").returncode == 2
+
+
+def test_a_sample_named_as_the_readme_writes_it_is_found_from_any_folder(tmp_path: Path) -> None:
+    # ``resources/presets/seed-example.json`` does not exist under tmp_path: the sample is meant.
+    result = subprocess.run(
+        [sys.executable, "-m", "composer", "preview", "resources/presets/seed-example.json"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        cwd=tmp_path,
+    )
+    from tests.core.test_request import SEED_WIRE
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == SEED_WIRE
+    assert "is not a file; using" in result.stderr and "seed-example.json" in result.stderr
