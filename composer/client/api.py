@@ -23,8 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Self
 from urllib.parse import quote
 
 import httpx
@@ -32,6 +31,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from composer import __version__
 from composer.client import errors
+from composer.client.closing import AsyncClosing
 from composer.client.results import (
     BatchQueued,
     CancelResult,
@@ -108,7 +108,7 @@ class Timeouts:
         )
 
 
-class ApiClient:
+class ApiClient(AsyncClosing):
     """An async client for one API target (base URL ending in ``/api``, optional key).
 
     ``target`` is the name shown in messages ("check your API key for <target>"); it defaults to
@@ -175,17 +175,9 @@ class ApiClient:
     async def _count_request(self, request: httpx.Request) -> None:
         self.requests_sent += 1
 
-    async def __aenter__(self) -> ApiClient:
+    async def __aenter__(self) -> Self:
         _ = self.http
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the pool (idempotent); call it on the loop that used the client."""

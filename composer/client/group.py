@@ -34,12 +34,12 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from composer.client import errors
 from composer.client.api import ApiClient
 from composer.client.batches import BatchBook, BatchProgress, BatchSlots, Candidate
+from composer.client.closing import AsyncClosing
 from composer.client.results import BatchQueued, CancelResult
 from composer.client.stream import RunStream
 from composer.core.run_parsing import RunParseError, parse_webhook
@@ -82,7 +82,7 @@ class _Entry:
     polls: int = 0
 
 
-class TrackerGroup:
+class TrackerGroup(AsyncClosing):
     """Follows any number of runs to their end with at most ``concurrency`` requests at a time."""
 
     def __init__(
@@ -302,17 +302,9 @@ class TrackerGroup:
 
     # --- lifecycle ---
 
-    async def __aenter__(self) -> TrackerGroup:
+    async def __aenter__(self) -> Self:
         self._start(follow=False)
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Stop every timer, worker and stream reader (the runs themselves go on)."""

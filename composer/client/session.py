@@ -27,13 +27,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from types import TracebackType
 from typing import Any
 
 from composer.client import errors
 from composer.client.access import TargetAccess
 from composer.client.api import ApiClient
 from composer.client.batches import BatchProgress
+from composer.client.closing import AsyncClosing
 from composer.client.group import PollSchedule, TrackerGroup
 from composer.client.results import (
     BatchQueued,
@@ -65,7 +65,7 @@ LocalWebhook = Callable[[], Awaitable[str]]
 __all__ = ["Session", "Submission", "is_loopback", "needs_local_webhook"]
 
 
-class Session:
+class Session(AsyncClosing):
     """Everything sent to one target: one :class:`ApiClient`, one :class:`TrackerGroup`, the
     history. Use ``async with`` (or :meth:`aclose`) on the loop that uses it."""
 
@@ -329,17 +329,6 @@ class Session:
         if self.recorder is not None:
             await self.recorder.flush()
         return states
-
-    async def __aenter__(self) -> Session:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Stop following (the runs go on), finish the history writes, close the client."""

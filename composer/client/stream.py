@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
-from types import TracebackType
 
 import httpx
 from httpx_sse import EventSource, SSEError
 
+from composer.client.closing import AsyncClosing
 from composer.client.errors import TransportError, where
 from composer.core.run_parsing import parse_sse
 from composer.core.runs import RunUpdate
 
 
-class RunStream:
+class RunStream(AsyncClosing):
     """Updates of one stream-mode run; iterate once with ``async for``, then close it.
 
     ``run_id`` is the run's id once a frame named it (None until then). ``terminal_status`` is
@@ -85,14 +85,3 @@ class RunStream:
         if not self._closed:
             self._closed = True
             await self._response.aclose()
-
-    async def __aenter__(self) -> RunStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -22,10 +22,11 @@ follow the same rules.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from types import TracebackType
+from typing import Self
 
 from composer.client import errors
 from composer.client.api import ApiClient
+from composer.client.closing import AsyncClosing
 from composer.client.group import Listener, PollSchedule, TrackerGroup
 from composer.client.results import CancelResult
 from composer.client.stream import RunStream
@@ -33,7 +34,7 @@ from composer.core.run_parsing import RunParseError, parse_webhook
 from composer.core.runs import RunState, RunUpdate, initial_state
 
 
-class RunTracker:
+class RunTracker(AsyncClosing):
     """Follows one run (given by id, or by the stream of a stream-mode submit)."""
 
     def __init__(
@@ -133,14 +134,6 @@ class RunTracker:
         """Stop following (the run itself goes on)."""
         await self._group.aclose()
 
-    async def __aenter__(self) -> RunTracker:
+    async def __aenter__(self) -> Self:
         self.start()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
