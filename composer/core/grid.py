@@ -22,11 +22,12 @@ column still get their own cells. Pure Python: the Qt grid view and the tests sh
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from composer.core.batch import batch_params, format_cell, run_count
+from composer.core.runs import RunState, summarize
 
 LABEL_LIMIT: Final = 48  # characters of a value shown in a header; the rest goes in a tooltip
 COPY_AXIS: Final = "copy"  # the axis name of ``batch_number`` copies
@@ -183,3 +184,16 @@ def _page_values(further: list[GridAxis], number: int, sizes: list[int]) -> dict
         values[axis.name] = axis.values[number % size]
         number //= size
     return dict(reversed(values.items()))
+
+
+def batch_summary(total: int, states: Iterable[RunState]) -> str:
+    """``9 runs · 7 done · 1 running · 1 failed`` for the grid's header."""
+    counts = summarize(list(states))
+    done = sum(
+        n for status, n in counts.items() if status in ("success", "failed", "timeout", "cancelled")
+    )
+    parts = [f"{total} run{'s' if total != 1 else ''}", f"{done} done"]
+    for status in ("running", "queued", "failed", "timeout", "cancelled"):
+        if counts.get(status):
+            parts.append(f"{counts[status]} {status}")
+    return " · ".join(parts)

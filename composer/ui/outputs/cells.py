@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Final
 
-from PySide6.QtWidgets import QProgressBar, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QProgressBar, QWidget
 
 from composer.core.runs import MediaItem, RunState, RunStatus
 from composer.ui.outputs.gallery import is_image
 from composer.ui.outputs.images import ImageLoader
 from composer.ui.outputs.tile import ImageTile, keep_space_when_hidden, set_role_once
+from composer.ui.theme import set_role
 
 _ENDED: Final = {
     RunStatus.FAILED.value: "Failed",
@@ -21,6 +23,21 @@ _ENDED: Final = {
 def first_picture(state: RunState) -> MediaItem | None:
     """The picture a cell shows: the run's first image output."""
     return next((item for item in state.media if is_image(item)), None)
+
+
+def header_label(label: str, full: str, kind: str, width: int) -> QLabel:
+    """A bold value header of the grid: ``kind`` is ``column`` or ``row``, ``full`` its tooltip."""
+    header = QLabel(label)
+    header.setObjectName(f"batch_grid__{kind}_header")
+    header.setToolTip(full)
+    header.setWordWrap(True)
+    header.setMaximumWidth(width)
+    set_role(header, "count")  # bold
+    if kind == "column":
+        header.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
+    else:
+        header.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return header
 
 
 def status_line(state: RunState) -> str:

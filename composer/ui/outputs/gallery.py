@@ -38,7 +38,8 @@ from composer.client.files import SavedFile
 from composer.core.output_files import OutputFile, files_of_run, media_file_name
 from composer.core.runs import MediaItem, RunState, RunStatus
 from composer.ui.outputs.flow import FlowLayout
-from composer.ui.outputs.images import ImageLoader, OutputSource
+from composer.ui.outputs.images import OutputSource
+from composer.ui.outputs.panel import OutputPanel
 from composer.ui.outputs.saving import SaveBar, choose_file, choose_folder
 from composer.ui.outputs.tile import ImageTile, follow_theme
 from composer.ui.outputs.viewer import ImageViewer, ViewItem
@@ -85,7 +86,7 @@ def empty_text(state: RunState) -> str:
     return f"The run ended {state.status}: it saved no outputs."
 
 
-class OutputsGallery(QWidget):
+class OutputsGallery(OutputPanel):
     """Everything one run produced, for the runs panel's detail area and the History view."""
 
     message = Signal(str)  # for the status bar
@@ -93,11 +94,8 @@ class OutputsGallery(QWidget):
     def __init__(self, source: OutputSource | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("outputs_gallery")
-        self.source: OutputSource | None = None
-        self.loader: ImageLoader | None = None
         self.state: RunState | None = None
         self.tiles: list[ImageTile] = []
-        self.viewer: ImageViewer | None = None
         self._shown_key: tuple[object, ...] | None = None
         self._refresh: asyncio.Task[None] | None = None
 
@@ -164,16 +162,7 @@ class OutputsGallery(QWidget):
 
     # --- wiring ---
 
-    def set_source(self, source: OutputSource | None) -> None:
-        """The client to fetch images through (a target switch brings a new one)."""
-        if source is self.source:
-            return
-        self.source = source
-        self.loader = ImageLoader(source) if source is not None else None
-        if self.viewer is not None:
-            self.viewer.close()
-            self.viewer.deleteLater()
-            self.viewer = None
+    def source_changed(self) -> None:
         self._shown_key = None
         if self.state is not None:
             self.show_run(self.state)
@@ -319,12 +308,7 @@ class OutputsGallery(QWidget):
 
     def open_large(self, index: int) -> ImageViewer | None:
         """Open the large view at picture ``index`` (a non-modal window)."""
-        if self.loader is None:
-            return None
-        if self.viewer is None:
-            self.viewer = ImageViewer(self.loader, self)
-        self.viewer.show_items(self.view_items(), index)
-        return self.viewer
+        return self.show_large(self.view_items(), index)
 
     # --- refreshing links ---
 

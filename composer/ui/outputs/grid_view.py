@@ -40,12 +40,13 @@ from PySide6.QtWidgets import (
 from shiboken6 import Shiboken
 
 from composer.client.files import SavedFile
-from composer.core.grid import BatchGrid, GridPlace, grid_for
+from composer.core.grid import BatchGrid, GridPlace, batch_summary, grid_for
 from composer.core.output_files import OutputFile, batch_prefix, files_of_run
-from composer.core.runs import RunState, summarize
-from composer.ui.outputs.cells import GridCell, first_picture
+from composer.core.runs import RunState
+from composer.ui.outputs.cells import GridCell, first_picture, header_label
 from composer.ui.outputs.gallery import is_image
-from composer.ui.outputs.images import ImageLoader, OutputSource
+from composer.ui.outputs.images import OutputSource
+from composer.ui.outputs.panel import OutputPanel
 from composer.ui.outputs.saving import SaveBar, choose_folder
 from composer.ui.outputs.tile import follow_theme
 from composer.ui.outputs.viewer import ImageViewer, ViewItem
@@ -61,20 +62,7 @@ MIN_CELLS: Final = 9  # a page of at most this many cells is made at once (a 3 x
 SIDES: Final = (96, 128, 160, 200, 256, 320)  # the zoom slider's steps
 
 
-def batch_summary(total: int, states: Iterable[RunState]) -> str:
-    """``9 runs · 7 done · 1 running · 1 failed`` for the grid's header."""
-    counts = summarize(list(states))
-    done = sum(
-        n for status, n in counts.items() if status in ("success", "failed", "timeout", "cancelled")
-    )
-    parts = [f"{total} run{'s' if total != 1 else ''}", f"{done} done"]
-    for status in ("running", "queued", "failed", "timeout", "cancelled"):
-        if counts.get(status):
-            parts.append(f"{counts[status]} {status}")
-    return " · ".join(parts)
-
-
-class BatchGridView(QWidget):
+class BatchGridView(OutputPanel):
     """A batch's runs as an XY grid of pictures, filled in live."""
 
     message = Signal(str)
@@ -84,15 +72,12 @@ class BatchGridView(QWidget):
     def __init__(self, source: OutputSource | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("batch_grid")
-        self.source: OutputSource | None = None
-        self.loader: ImageLoader | None = None
         self.body: dict[str, Any] = {}
         self.grid: BatchGrid | None = None
         self.states: dict[int, RunState] = {}
         self.cells: dict[int, GridCell] = {}  # the cells of the page shown, by batch index
         self.page = 0
         self.side = DEFAULT_SIDE
-        self.viewer: ImageViewer | None = None
         self._pending: list[GridPlace] = []  # cells of the page still to be made
         self._headed: tuple[set[int], set[int]] = (set(), set())  # columns, rows with a header
         self._dirty: dict[int, None] = {}  # cells whose run changed, not shown yet (in order)
@@ -192,16 +177,7 @@ class BatchGridView(QWidget):
 
     # --- wiring ---
 
-    def set_source(self, source: OutputSource | None) -> None:
-        """The client to fetch pictures through."""
-        if source is self.source:
-            return
-        self.source = source
-        self.loader = ImageLoader(source) if source is not None else None
-        if self.viewer is not None:
-            self.viewer.close()
-            self.viewer.deleteLater()
-            self.viewer = None
+    def source_changed(self) -> None:
         if self.grid is not None:
             self._build_page()
 
@@ -408,25 +384,12 @@ class BatchGridView(QWidget):
         if place.column not in columns and place.column < len(column_texts):
             columns.add(place.column)
             label, full = column_texts[place.column]
-            header = self._header(label, full, "column", self.side)
+            header = header_label(label, full, "column", self.side)
             self._layout.addWidget(header, 0, place.column + 1)
         if place.row not in rows and place.row < len(row_texts):
             rows.add(place.row)
             label, full = row_texts[place.row]
-            self._layout.addWidget(self._header(label, full, "row", 140), place.row + 1, 0)
-
-    def _header(self, label: str, full: str, kind: str, width: int) -> QLabel:
-        header = QLabel(label)
-        header.setObjectName(f"batch_grid__{kind}_header")
-        header.setToolTip(full)
-        header.setWordWrap(True)
-        header.setMaximumWidth(width)
-        set_role(header, "count")  # bold
-        if kind == "column":
-            header.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
-        else:
-            header.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return header
+            self._layout.addWidget(header_label(label, full, "row", 140), place.row + 1, 0)
 
     def _add_cell(self, place: GridPlace) -> None:
         self._add_headers(place)
@@ -479,10 +442,7 @@ class BatchGridView(QWidget):
         position = next((n for n, (i, _item) in enumerate(items) if i == index), None)
         if position is None:
             return None
-        if self.viewer is None:
-            self.viewer = ImageViewer(self.loader, self)
-        self.viewer.show_items([item for _i, item in items], position)
-        return self.viewer
+        return self.show_large([item for _i, item in items], position)
 
     # --- saving ---
 

@@ -12,9 +12,10 @@ from pytestqt.qtbot import QtBot
 from composer.client.api import ApiClient
 from composer.client.group import TrackerGroup
 from composer.client.results import BatchQueued
+from composer.core.grid import batch_summary
 from composer.core.runs import MediaItem, RunOutput, RunState
 from composer.ui.outputs.cells import GridCell
-from composer.ui.outputs.grid_view import BURY_SLICE, BatchGridView, batch_summary
+from composer.ui.outputs.grid_view import BURY_SLICE, BatchGridView
 from tests.client.helpers import DEPLOYMENT_BODY, FAST
 from tests.qt_async import run_async
 
