@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 COALESCE_MS: Final = 80
 TICK_MS: Final = 1000
+DETAIL_TICKS: Final = 15  # ticks between refreshes of the details column
 MAX_SUBMISSIONS: Final = 500
 """Finished submissions beyond this many are dropped from the panel (the history keeps them)."""
 
@@ -75,6 +76,7 @@ class RunsModel(QAbstractItemModel):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(COALESCE_MS)
         self._flush_timer.timeout.connect(self.flush)
+        self._ticks = 0
         self._tick_timer = QTimer(self)
         self._tick_timer.setInterval(TICK_MS)
         self._tick_timer.timeout.connect(self.tick)
@@ -155,15 +157,18 @@ class RunsModel(QAbstractItemModel):
             group.ended = None
 
     def tick(self) -> None:
-        """Refresh the elapsed time of what is still going (every second while needed)."""
-        column = Column.ELAPSED
+        """Refresh the elapsed time of what is still going (every second while needed), and
+        every :data:`DETAIL_TICKS` ticks the details too (they tell a run that went quiet)."""
+        self._ticks += 1
+        first = Column.DETAIL if self._ticks % DETAIL_TICKS == 0 else Column.ELAPSED
+        last = Column.ELAPSED
         if self._groups:
-            self.dataChanged.emit(self.index(0, column), self.index(len(self._groups) - 1, column))
+            self.dataChanged.emit(self.index(0, first), self.index(len(self._groups) - 1, last))
         for group in self._groups:
             if group.rows and group.ended is None:
                 parent = self.index(group.row, 0)
                 self.dataChanged.emit(
-                    self.index(0, column, parent), self.index(group.rows - 1, column, parent)
+                    self.index(0, first, parent), self.index(group.rows - 1, last, parent)
                 )
         self._update_ticking()
 

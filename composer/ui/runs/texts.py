@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from composer.core.runs import RunState, RunStatus
+
+# Seconds without any news of a run still going before its row says so (a run that never ends
+# looks like a slow one otherwise). Queues and cold starts of a few minutes are normal.
+QUIET_SECONDS: Final = 300.0
 
 # What each status is called in the panel; unknown statuses are shown as the API sent them.
 STATUS_LABELS: Final[dict[str, str]] = {
@@ -85,8 +90,23 @@ def combination_text(values: Mapping[str, Any]) -> str:
     return " · ".join(f"{key}={value_text(value)}" for key, value in values.items())
 
 
-def run_detail(state: RunState | None) -> str:
-    """The detail column: what the run is doing, or what went wrong and what to do about it."""
+def run_detail(state: RunState | None, now: datetime | None = None) -> str:
+    """The detail column: what the run is doing, or what went wrong and what to do about it.
+
+    A run still going whose last news is older than :data:`QUIET_SECONDS` says so: a run that
+    never ends looks the same as a slow one on every other column.
+    """
+    text = _run_detail(state)
+    if state is None or state.is_terminal or state.lost or state.last_update is None:
+        return text
+    quiet = ((now or datetime.now(UTC)) - state.last_update.received_at).total_seconds()
+    if quiet < QUIET_SECONDS:
+        return text
+    hint = f"no news for {int(quiet // 60)} min; composer keeps checking, Cancel stops the run"
+    return f"{text} · {hint}" if text else hint
+
+
+def _run_detail(state: RunState | None) -> str:
     if state is None:
         return "Waiting for the API to name this run"
     if state.lost and not state.is_terminal:

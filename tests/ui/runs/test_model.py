@@ -148,3 +148,22 @@ def test_texts() -> None:
     queued = dataclasses.replace(RunState("r", status="queued"), queue_position=0)
     assert texts.run_detail(queued) == "Next in the queue"
     assert texts.queue_text(queued) == "0 ahead"
+
+
+def test_a_run_that_went_quiet_says_so_and_what_to_do() -> None:
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    news = RunUpdate(run_id="r", source=UpdateSource.POLL, status="running")
+    running = RunState("r", status="running", live_status="Executing KSampler")
+    recent = dataclasses.replace(
+        running, last_update=dataclasses.replace(news, received_at=now - timedelta(minutes=2))
+    )
+    assert texts.run_detail(recent, now) == "Executing KSampler"
+    quiet = dataclasses.replace(
+        running, last_update=dataclasses.replace(news, received_at=now - timedelta(minutes=7))
+    )
+    detail = texts.run_detail(quiet, now)
+    assert detail.startswith("Executing KSampler · no news for 7 min")
+    assert "Cancel stops the run" in detail
+    # A finished run is not "quiet", however old its last news.
+    ended = dataclasses.replace(quiet, status="success")
+    assert "no news" not in texts.run_detail(ended, now)
