@@ -128,3 +128,16 @@ def secret_store() -> SecretStore:
         if _store is None:
             _store = SecretStore()
         return _store
+
+
+def warm_up_keyring() -> threading.Thread:
+    """Find the keyring's backend on a worker thread, now rather than at the first secret read.
+
+    keyring finds its backend by importing and probing every installed one (about 100 ms, more
+    with a Secret Service on D-Bus); a window that reads its first key or signing secret
+    later then does not stall for it. Only the backend is looked up: nothing is read, so a
+    locked keyring asks for nothing at start-up.
+    """
+    thread = threading.Thread(target=keyring.get_keyring, name="composer-keyring", daemon=True)
+    thread.start()
+    return thread

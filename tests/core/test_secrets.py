@@ -3,6 +3,8 @@ backend (what a headless machine without Secret Service has)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import keyring
@@ -84,3 +86,21 @@ def test_a_keyring_value_set_later_wins_over_a_stale_session_value(
 
 def test_process_wide_store_is_shared() -> None:
     assert secret_store() is secret_store()
+
+
+def test_warm_up_finds_the_backend_off_the_calling_thread() -> None:
+    # A fresh interpreter, where no backend has been looked up yet (this one has the test's).
+    script = (
+        "import keyring.core, threading\n"
+        "from composer.core.secrets import warm_up_keyring\n"
+        "assert keyring.core._keyring_backend is None\n"
+        "thread = warm_up_keyring()\n"
+        "assert thread is not threading.current_thread()\n"
+        "thread.join(30)\n"
+        "print(type(keyring.core._keyring_backend).__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() not in ("", "NoneType")

@@ -45,6 +45,7 @@ from composer.core.catalogue import DeploymentInfo, ModelInfo
 from composer.core.history import HistoryStore
 from composer.core.profiles import Profile, ProfileError, ProfileStore
 from composer.core.runs import RunState
+from composer.core.secrets import warm_up_keyring
 from composer.core.snippets import KEY_VARIABLE
 from composer.ui.runs.local_servers import BuiltinSandbox, DiscoveryWebhooks
 from composer.ui.runs.notify import FinishNotifier
@@ -107,6 +108,7 @@ class RunsController(QObject):
         self._restore_target()
         with contextlib.suppress(RuntimeError):  # no loop (a test without one): no warm-up
             asyncio.get_running_loop().run_in_executor(None, shared_ssl_context)
+        warm_up_keyring()  # keys and signing secrets are then read without a stall
         if self.sandbox.url:
             window.targets.set_base_url("sandbox", self.sandbox.url)
 
@@ -134,11 +136,15 @@ class RunsController(QObject):
 
     async def access_for(self, profile: Profile) -> TargetAccess:
         """Base URL and key of a profile; the built-in sandbox is started first if needed."""
-        base_url = None
         if profile.is_sandbox:
             base_url = await self.sandbox.ensure()
             self.window.targets.set_base_url("sandbox", base_url)
-        return resolve_access(self.profiles, profile, base_url=base_url, environ=self.environ)
+            return resolve_access(self.profiles, profile, base_url=base_url, environ=self.environ)
+        # A stored key comes from the OS keyring, which may be slow or ask to be unlocked:
+        # read it on a worker thread so the window keeps painting meanwhile.
+        return await asyncio.to_thread(
+            resolve_access, self.profiles, profile, base_url=None, environ=self.environ
+        )
 
     def session_for(self, access: TargetAccess) -> Session:
         """The session of a target and key (made on first use; a new key makes a new one, while
