@@ -321,7 +321,9 @@ class RunTimelinePage(QWidget):
             f"{counts[mark]}× {MARK_WORDS[mark]}" for mark in MARK_WORDS if counts.get(mark)
         )
         progress = "" if last is None or last.progress is None else f"{last.progress:.0%}"
-        line = _BatchLine(("", label, what, progress, traps), count, bool(counts.keys() & TRAPS))
+        # When the run's latest event came, in local time (a batch's runs have no common start).
+        when = "" if last is None else last.at.astimezone().strftime("%H:%M:%S")
+        line = _BatchLine((when, label, what, progress, traps), count, bool(counts.keys() & TRAPS))
         self._batch_cache[run_id] = (seen, line)
         return line
 

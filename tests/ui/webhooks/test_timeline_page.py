@@ -118,6 +118,11 @@ def test_a_batch_shown_again_analyses_and_rewrites_only_the_runs_with_news(
     page.show_batch_runs([RUN_A, None, RUN_B])
     assert len(analysed) == 3  # only run B, which has news
     assert rows(page)[2][2:4] == ["1 event, ended success", "100%"]
+    # "When": the latest event's local time; empty for a run without events or id.
+    latest = (T0 + timedelta(seconds=2)).astimezone().strftime("%H:%M:%S")
+    assert [r[0] for r in rows(page)] == [
+        (T0 + timedelta(seconds=1)).astimezone().strftime("%H:%M:%S"), "", latest,
+    ]  # fmt: skip
     assert page.tree.topLevelItem(0) is first  # lines rewritten in place, not made anew
     assert page.summary.text().startswith("Batch of 3 runs (2 known by id): 2 webhook events")
     page.show_run(RUN_A)  # a run, then the batch again: every line made anew
