@@ -259,7 +259,7 @@ class LibraryPanel(QWidget):
             return
         # Renaming rebuilds the list, which must not happen inside the model's own setData.
         path, name = Path(item.data(PATH_ROLE)), item.text()
-        QTimer.singleShot(0, lambda: self.rename(path, name))
+        QTimer.singleShot(0, self, lambda: self.rename(path, name))
 
     def rename(self, path: Path, name: str) -> Path | None:
         """Rename a preset (its file follows its name); a bad name gets a message."""

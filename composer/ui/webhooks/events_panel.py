@@ -240,8 +240,9 @@ class EventsPanel(QWidget):
     def _after_insert(self, _count: int = 0) -> None:
         self._refresh_count()
         if self._follow:
-            # After the view laid out the new rows (the scroll range grows later).
-            QTimer.singleShot(0, self.table.scrollToBottom)
+            # After the view laid out the new rows (the scroll range grows later); the table
+            # as context, so a panel closed meanwhile cancels the call.
+            QTimer.singleShot(0, self.table, self.table.scrollToBottom)
 
     # --- selection and details ---
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget
+from shiboken6 import Shiboken
 
 from composer.core.webhook_urls import is_local_url
 from composer.ui.theme import Theme
@@ -249,6 +250,9 @@ class WebhookLabHost(QObject):
         self._from_endpoint.append(record)
 
     def _list_endpoint_records(self) -> None:
+        if self.lab is not None and not Shiboken.isValid(self.lab):
+            self._from_endpoint.clear()  # the window (and its lab) went meanwhile
+            return
         if self.lab is None and not self._lab_loaded():
             # Loading the lab's modules takes a few hundred milliseconds: on a worker thread,
             # while the runs go on (they are fed without the lab); listed once it is loaded.

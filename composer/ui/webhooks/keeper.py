@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Final
 
 from PySide6.QtCore import QObject, Signal
+from shiboken6 import Shiboken
 
 from composer.core.history import HistoryError, HistoryStore, WebhookEvent
 from composer.core.webhooks import WebhookRecord
@@ -72,7 +73,7 @@ class EventKeeper(QObject):
                 self._store = self._factory()
             except (HistoryError, OSError) as exc:
                 self._broken = str(exc)
-                self.failed.emit(f"Webhook events are not kept in the history: {exc}")
+                self._tell(f"Webhook events are not kept in the history: {exc}")
         return self._store
 
     def _submit(self, job: Callable[[], Any]) -> Future[Any] | None:
@@ -88,7 +89,12 @@ class EventKeeper(QObject):
         error = None if future.cancelled() else future.exception()
         if error is not None:
             logger.error("a webhook history write failed", exc_info=error)
-            self.failed.emit(f"Could not write webhook events to the history: {error}")
+            self._tell(f"Could not write webhook events to the history: {error}")
+
+    def _tell(self, message: str) -> None:
+        # Called on the worker: the keeper (and its window) may have gone meanwhile.
+        if Shiboken.isValid(self):
+            self.failed.emit(message)
 
     def keep(self, records: Sequence[WebhookRecord]) -> Future[Any] | None:
         """Store a batch of records (in order, on the worker)."""
@@ -113,7 +119,8 @@ class EventKeeper(QObject):
                 return
             # The history keeps a bounded number (20,000 by default): reading all is quick.
             events = store.webhooks.events()[-limit:]
-            self.loaded.emit([record_of(event) for event in events])
+            if Shiboken.isValid(self):  # the window may have closed while this read
+                self.loaded.emit([record_of(event) for event in events])
 
         return self._submit(job)
 

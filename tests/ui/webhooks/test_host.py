@@ -82,3 +82,40 @@ def test_a_burst_from_the_runs_endpoint_is_listed_in_slices(
     assert [r.seq for r in lab.model.records] == list(range(1, 301))
     assert len(host.records_of(RUN_A)) == len(burst)
     host.shutdown()
+
+
+def test_deliveries_left_for_a_later_turn_are_dropped_once_the_lab_is_gone(
+    window: MainWindow,
+    qtbot: QtBot,
+    qasync_loop: qasync.QEventLoop,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from shiboken6 import Shiboken
+
+    host = window.webhooks
+    lab = host.ensure()
+    keeper = lab.keeper
+    host._from_runs_endpoint(record(1, payload("running", RUN_A)))  # listed at the next turn
+    lab.deleteLater()  # the window closes meanwhile, its lab with it
+    qtbot.waitUntil(lambda: not Shiboken.isValid(lab), timeout=5000)
+    # The listing turn came and went: nothing raised (pytest-qt fails on an exception in a
+    # slot), and nothing is kept for a lab that will not come back.
+    qtbot.waitUntil(lambda: not host._from_endpoint, timeout=5000)
+    # The lab's history reads and writes, finishing on their worker after it went, say nothing.
+    assert keeper is not None
+    keeper.load_recent()  # a read that finishes after its window went
+    keeper.shutdown()  # waits for them
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+
+
+def test_a_listing_turn_after_the_lab_was_destroyed_drops_its_deliveries(
+    window: MainWindow, qtbot: QtBot, qasync_loop: qasync.QEventLoop
+) -> None:
+    from shiboken6 import Shiboken
+
+    host = window.webhooks
+    host.ensure()
+    assert host.dock is not None
+    host._from_runs_endpoint(record(1, payload("running", RUN_A)))  # listed at the next turn
+    Shiboken.delete(host.dock)  # the lab goes with its dock before that turn
+    qtbot.waitUntil(lambda: not host._from_endpoint, timeout=5000)  # dropped, nothing raised
