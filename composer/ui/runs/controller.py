@@ -173,13 +173,12 @@ class RunsController(QObject):
             profile = self.profile_for(choice.key)
         except ProfileError:
             return None
-        if profile.is_sandbox and not self.sandbox.running:
-            return _SandboxCatalogue(self, profile)
-        access = resolve_access(
-            self.profiles, profile, base_url=self.sandbox.url if profile.is_sandbox else None,
-            environ=self.environ,
-        )  # fmt: skip
-        return self.session_for(access).api
+        if profile.is_sandbox and self.sandbox.running:
+            access = resolve_access(self.profiles, profile, base_url=self.sandbox.url)
+            return self.session_for(access).api
+        # The sandbox starts, or the key comes from the keyring, when the catalogue is asked for
+        # (on the loop, the keyring on a worker thread): never here, on the window's thread.
+        return _DeferredCatalogue(self, profile)
 
     async def test_connection(self, profile: Profile) -> ConnectionCheck:
         """A cheap authenticated read against a profile with its current key."""
@@ -390,8 +389,9 @@ def _add[T](listeners: list[T], listener: T) -> Callable[[], None]:
     return lambda: listeners.remove(listener) if listener in listeners else None
 
 
-class _SandboxCatalogue:
-    """The built-in sandbox's catalogue: starts the sandbox when first asked."""
+class _DeferredCatalogue:
+    """A target's catalogue whose access is found when first asked: the built-in sandbox
+    started, or the API key read from the OS keyring (which may be slow, or ask to unlock)."""
 
     def __init__(self, controller: RunsController, profile: Profile) -> None:
         self.controller = controller
@@ -402,9 +402,9 @@ class _SandboxCatalogue:
         return self.controller.session_for(access).api
 
     async def models(self) -> list[ModelInfo]:
-        """``GET /models`` of the sandbox."""
+        """``GET /models`` of the target."""
         return await (await self._api()).models()
 
     async def deployments(self) -> list[DeploymentInfo]:
-        """``GET /deployments`` of the sandbox."""
+        """``GET /deployments`` of the target."""
         return await (await self._api()).deployments()

@@ -5,10 +5,15 @@ With signing on, "Use local receiver" puts a signed URL in the request
 forged. The secret is kept by :class:`~composer.core.secrets.SecretStore` under
 :func:`~composer.core.secrets.webhook_secret_account`; without a keyring it lasts this session
 only, and the panel says so. The switch itself (not the secret) is kept in the settings file.
+
+The stored secret is read on a worker thread: a keyring can be slow or ask to be unlocked, and
+the window must not wait for it. Until it is read the panel's controls are disabled
+(:attr:`SigningPanel.loading`); ``ready`` tells when it is done.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Final
 
 from PySide6.QtCore import Signal
@@ -22,6 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import Shiboken
 
 from composer.core.secrets import SecretStore, secret_store, webhook_secret_account
 from composer.core.settings import Settings
@@ -29,6 +35,7 @@ from composer.core.signing import generate_secret, secret_warning, sign_url
 from composer.ui.theme import set_role
 
 SETTING: Final = "webhooks.sign_urls"
+PLACEHOLDER: Final = "no secret yet: generate one, or paste your handler's"
 EXPLANATION: Final = (
     "ComfyDeploy signs nothing: anyone who knows a webhook URL can post to it. With signing on, "
     "“Use local receiver” adds timestamp and signature (an HS256 token made with this secret) "
@@ -42,6 +49,8 @@ class SigningPanel(QWidget):
 
     changed = Signal(object)
     message = Signal(str)
+    ready = Signal()  # the stored secret has been read (see ``loading``)
+    _secret_read = Signal(object)  # from the worker thread: the stored secret, or None
 
     def __init__(
         self,
@@ -63,7 +72,6 @@ class SigningPanel(QWidget):
         self.secret.setObjectName("webhook_signing__secret")
         self.secret.setAccessibleName("Webhook signing secret")
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText("no secret yet: generate one, or paste your handler's")
         self.show_button = QPushButton("Show")
         self.show_button.setObjectName("webhook_signing__show")
         self.show_button.setCheckable(True)
@@ -94,16 +102,49 @@ class SigningPanel(QWidget):
         layout.addWidget(self.notice)
         layout.addStretch(1)
 
-        stored = self.secrets.get(self.account)
-        self.secret.setText(stored or "")
-        on = bool(settings.get(SETTING, False)) if settings is not None else False
-        self.enabled.setChecked(on and bool(stored))
         self.enabled.toggled.connect(self._on_toggled)
         self.secret.editingFinished.connect(self._on_edited)
         self.show_button.toggled.connect(self._show_secret)
         self.copy_button.clicked.connect(self.copy)
         self.generate_button.clicked.connect(self.generate)
+        self._secret_read.connect(self._on_secret_read)
+        self._stored: str | None = None  # what the keyring holds, as far as this panel knows
+        self._set_while_loading = False
+        self.loading = True
+        for control in self._controls():
+            control.setEnabled(False)
+        self.secret.setPlaceholderText("reading the secret from the keyring…")
+        threading.Thread(
+            target=self._read_stored, name="composer-signing-secret", daemon=True
+        ).start()
+
+    def _controls(self) -> tuple[QWidget, ...]:
+        return (self.enabled, self.secret, self.show_button, self.copy_button, self.generate_button)
+
+    def _read_stored(self) -> None:
+        # On the worker thread; the signal is queued to the panel's (the window's) thread.
+        value = self.secrets.get(self.account)
+        try:
+            if Shiboken.isValid(self):
+                self._secret_read.emit(value)
+        except RuntimeError:  # the panel went between the check and the emit
+            pass
+
+    def _on_secret_read(self, stored: str | None) -> None:
+        self.loading = False
+        for control in self._controls():
+            control.setEnabled(True)
+        self.secret.setPlaceholderText(PLACEHOLDER)
+        if self._set_while_loading:  # generate() or set_secret() came first: theirs stands
+            self.ready.emit()
+            return
+        self._stored = stored
+        self.secret.setText(stored or "")
+        on = bool(self.settings.get(SETTING, False)) if self.settings is not None else False
+        if on and stored:
+            self.enabled.setChecked(True)  # emits changed through _on_toggled
         self._refresh_notice()
+        self.ready.emit()
 
     # --- state ---
 
@@ -149,12 +190,14 @@ class SigningPanel(QWidget):
 
     def _on_edited(self) -> None:
         value = self.secret.text().strip()
-        if value == (self.secrets.get(self.account) or ""):
+        if value == (self._stored or ""):
             return
         if value:
             self._store(value)
         else:
             self.secrets.delete(self.account)
+            self._stored = None
+            self._set_while_loading = self.loading
             self.enabled.setChecked(False)
             self._refresh_notice()
         self.changed.emit(self.active_secret)
@@ -170,6 +213,8 @@ class SigningPanel(QWidget):
 
     def _store(self, value: str) -> None:
         self.secrets.set(self.account, value)
+        self._stored = value
+        self._set_while_loading = self.loading
         self._refresh_notice()
 
     def _refresh_notice(self) -> None:

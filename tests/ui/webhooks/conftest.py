@@ -53,6 +53,8 @@ def make_lab(
         lab.resize(1100, 520)
         lab.show()
         labs.append(lab)
+        # The signing secret is read from the keyring on a worker thread.
+        qtbot.waitUntil(lambda: not lab.signing.loading, timeout=5000)
         return lab
 
     yield make

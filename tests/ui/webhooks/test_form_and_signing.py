@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from pathlib import Path
 
 import httpx
 import keyring
@@ -142,3 +144,37 @@ def test_the_secret_is_hidden_until_asked_and_short_secrets_are_flagged(
     assert lab.bridge.receiver is None  # the receiver gets it when it starts
     panel.set_secret("")
     assert not panel.enabled.isChecked() and panel.active_secret is None
+
+
+class SlowKeyring(MemoryKeyring):
+    """A keyring that answers reads only when the test says so (a locked Secret Service)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.readers: list[str] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.readers.append(threading.current_thread().name)
+        self.release.wait(10)
+        return super().get_password(service, username)
+
+
+def test_the_secret_is_read_off_the_window_thread(qtbot: QtBot, composer_home: Path) -> None:
+    from composer.core.settings import Settings
+    from composer.ui.webhooks.signing_panel import SETTING, SigningPanel
+
+    slow = SlowKeyring()
+    slow.set_password("composer", webhook_secret_account(), "s" * 40)
+    keyring.set_keyring(slow)  # the memory_keyring fixture puts its own back
+    settings = Settings(composer_home / "settings.json")
+    settings.set(SETTING, True)
+    panel = SigningPanel(settings, SecretStore())  # returns while the keyring is still asked
+    qtbot.addWidget(panel)
+    assert panel.loading and not panel.secret.isEnabled() and not panel.enabled.isChecked()
+    assert "reading the secret" in panel.secret.placeholderText()
+    with qtbot.waitSignal(panel.changed, timeout=5000) as changed:
+        slow.release.set()
+    assert slow.readers and threading.main_thread().name not in slow.readers
+    assert changed.args == ["s" * 40]  # signing on again, as the settings remembered
+    assert not panel.loading and panel.secret.isEnabled() and panel.secret.text() == "s" * 40
