@@ -14,7 +14,7 @@ import threading
 from collections.abc import Awaitable
 from concurrent.futures import Future
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 import uvicorn
 from uvicorn._types import ASGIApplication
@@ -41,16 +41,11 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_config(app: ASGIApplication, **overrides: Any) -> uvicorn.Config:
+def uvicorn_config(app: ASGIApplication) -> uvicorn.Config:
     """A quiet uvicorn configuration for an embedded server (no access log, no lifespan noise)."""
-    options: dict[str, Any] = {
-        "log_level": "warning",
-        "access_log": False,
-        "lifespan": "on",
-        "timeout_graceful_shutdown": 2,
-    }
-    options.update(overrides)
-    return uvicorn.Config(app, **options)
+    return uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2
+    )
 
 
 class StartStopContext:

@@ -86,10 +86,10 @@ class RecordFeed:
         except queue.Empty:
             return None
 
-    def drain(self, limit: int | None = None) -> list[WebhookRecord]:
-        """Every record waiting now (at most ``limit``), without blocking."""
+    def drain(self) -> list[WebhookRecord]:
+        """Every record waiting now, without blocking."""
         items: list[WebhookRecord] = []
-        while limit is None or len(items) < limit:
+        while True:
             try:
                 items.append(self._queue.get_nowait())
             except queue.Empty:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from composer.servers.sandbox import catalogue
 from composer.servers.sandbox.creation import RouteKind, create_runs
@@ -64,14 +64,11 @@ def create_app(engine: Engine) -> FastAPI:
 
 def _register_previews(files: FileStore) -> None:
     for target in catalogue.ALL_TARGETS.values():
-        path = f"previews/{target.id}.png"
-        if path not in files:
-            subtitle = target.description
+        # Drawn when first fetched: a few pictures nobody may ask for stay out of start-up.
+        def draw(name: str = target.name, text: str = target.description) -> bytes:
+            return render_preview(name, text)
 
-            def draw(name: str = target.name, text: str = subtitle) -> bytes:
-                return render_preview(name, text)
-
-            files.put_lazy(path, "image/png", draw)
+        files.put_lazy(f"previews/{target.id}.png", "image/png", draw)
 
 
 def _run_routes(router: APIRouter, engine: Engine) -> None:
@@ -203,8 +200,3 @@ def _catalogue_routes(router: APIRouter, engine: Engine) -> None:
 
 def _error(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status)
-
-
-def internal_error() -> PlainTextResponse:
-    """What FastAPI answers when a route's answer does not fit its response model."""
-    return PlainTextResponse("Internal Server Error", status_code=500)

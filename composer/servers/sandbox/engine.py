@@ -18,13 +18,14 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID, uuid4
 
+from composer.core.webhook_urls import wants_run_output
 from composer.servers.sandbox.config import SandboxConfig
 from composer.servers.sandbox.files import FileStore
 from composer.servers.sandbox.images import render_animation, render_run_image
 from composer.servers.sandbox.runs import Outcome, Run, RunOutput, utc_now, webhook_time
 from composer.servers.sandbox.slots import Slots
 from composer.servers.sandbox.targets import OutputDef, Target
-from composer.servers.sandbox.webhooks import WebhookDispatcher, wants_output_events
+from composer.servers.sandbox.webhooks import WebhookDispatcher
 
 _DATA_URL_TYPES = {
     "data:image/png;base64,": ("png", "image/png"),
@@ -233,7 +234,7 @@ class Engine:
             run, "executed", {"node": spec.node_id, "output": data, "prompt_id": str(run.id)}
         )
         self.publish(run, "output_ready", {"output_id": spec.output_id, "node_id": spec.node_id})
-        if run.webhook and wants_output_events(run.webhook):
+        if run.webhook and wants_run_output(run.webhook):
             payload = run.webhook_payload(self.files_url, outputs=[output], event="run.output")
             self.webhooks.send(run.webhook, str(run.id), payload)
         return output

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from composer.servers.sandbox.runs import Run, float32, utc_now
+from composer.core.simulation import float32
+from composer.servers.sandbox.runs import Run, utc_now
 from composer.servers.sandbox.targets import NodeDef
 
 if TYPE_CHECKING:

@@ -25,33 +25,17 @@ DROP_MARKER: Final = "composer-sandbox: connection dropped on purpose"
 
 async def send_json(send: Send, status: int, body: Any) -> None:
     """Answer with a JSON body."""
-    content = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(content)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": content})
+    await _send(send, status, json.dumps(body).encode(), b"application/json")
 
 
 async def send_text(send: Send, status: int, text: str) -> None:
     """Answer with a plain-text body (what a proxy or an unhandled error gives)."""
-    content = text.encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(content)).encode()),
-            ],
-        }
-    )
+    await _send(send, status, text.encode(), b"text/plain; charset=utf-8")
+
+
+async def _send(send: Send, status: int, content: bytes, content_type: bytes) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(content)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": content})
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import random
-import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 from uuid import UUID
 
+from composer.core.simulation import payload
+from composer.core.webhook_io import format_time
+from composer.core.webhooks import RUN_UPDATED
 from composer.core.wire import TERMINAL_STATUSES
 from composer.servers.sandbox.targets import SANDBOX_USER_ID, Target
 
@@ -29,23 +31,17 @@ def utc_now() -> datetime:
 
 def run_time(moment: datetime | None) -> str | None:
     """The run object's format: ``2025-05-01T10:00:41.512000Z``."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
+    return format_time(moment, "microseconds") if moment else None
 
 
 def webhook_time(moment: datetime | None) -> str | None:
     """The webhook payload's format: ``2025-05-01T10:00:41.512Z``."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z" if moment else None
+    return format_time(moment) if moment else None
 
 
 def naive_time(moment: datetime | None) -> str | None:
     """The deployment-runs list's format: ``2025-05-01T10:00:41.512000`` (no zone)."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") if moment else None
-
-
-def float32(value: float) -> float:
-    """The value as the real service stores it (a float4 column): ``0.95`` -> ``0.9499999...``."""
-    result: float = struct.unpack("<f", struct.pack("<f", value))[0]
-    return result
 
 
 @dataclass(eq=False, slots=True)
@@ -175,18 +171,18 @@ class Run:
         }
 
     def webhook_payload(
-        self, files_url: str, outputs: list[RunOutput] | None = None, event: str = "run.updated"
+        self, files_url: str, outputs: list[RunOutput] | None = None, event: str = RUN_UPDATED
     ) -> dict[str, Any]:
         """What the sandbox POSTs to the run's webhook (API-CONTRACT section 5)."""
         chosen = self.outputs if outputs is None else outputs
-        return {
-            "event_type": event,
-            "status": self.status,
-            "live_status": self.live_status,
-            "progress": self.progress,
-            "run_id": str(self.id),
-            "outputs": [output.to_json(files_url, webhook_time) for output in chosen],
-        }
+        return payload(
+            str(self.id),
+            self.status,
+            event_type=event,
+            progress=self.progress,
+            live_status=self.live_status,
+            outputs=[output.to_json(files_url, webhook_time) for output in chosen],
+        )
 
     def list_row(self) -> dict[str, Any]:
         """One row of ``GET /deployment/{id}/runs`` (naive timestamps, as there)."""

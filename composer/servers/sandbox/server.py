@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from composer.core.webhook_urls import receiver_url
 from composer.servers.background import BackgroundServer, StartStopContext
 from composer.servers.sandbox.app import create_app
 from composer.servers.sandbox.config import FaultConfig, SandboxConfig
@@ -57,23 +58,12 @@ class Sandbox(StartStopContext):
     @property
     def base_url(self) -> str:
         """The API base URL clients use; a wildcard bind is reached through loopback."""
-        host = self._server.host
-        if host in ("0.0.0.0", ""):
-            host = "127.0.0.1"
-        elif host == "::":
-            host = "::1"
-        shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{self._server.port}/api"
+        return receiver_url(self._server.host, self._server.port, "/api")
 
     @property
     def listen_url(self) -> str:
         """The base URL as bound (``http://0.0.0.0:3011/api`` for a wildcard bind)."""
         return f"{self._server.url}/api"
-
-    @property
-    def port(self) -> int:
-        """The bound port."""
-        return self._server.port
 
     @property
     def token(self) -> str | None:

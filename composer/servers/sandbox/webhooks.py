@@ -18,7 +18,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -46,20 +45,6 @@ class WebhookAttempt:
     def ok(self) -> bool:
         """True when the receiver answered below 400."""
         return self.status_code is not None and self.status_code < 400
-
-
-def wants_output_events(url: str) -> bool:
-    """True when the URL's raw query asks for ``run.output`` events.
-
-    The real service looks at the query string as it is (not URL-decoded) for
-    ``target_events=...`` holding ``run.output`` in a comma-separated list.
-    """
-    query = urlsplit(url).query
-    for part in query.split("&"):
-        name, _, value = part.partition("=")
-        if name == "target_events" and "run.output" in value.split(","):
-            return True
-    return False
 
 
 @dataclass

@@ -9,8 +9,8 @@ from datetime import datetime
 import httpx
 import pytest
 
+from composer.core.simulation import float32
 from composer.servers.sandbox import Sandbox
-from composer.servers.sandbox.runs import float32
 from tests.servers.sandbox.helpers import recorder, terminal
 
 RUN_KEYS = [

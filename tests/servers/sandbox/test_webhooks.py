@@ -8,8 +8,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from composer.core.webhook_urls import wants_run_output
 from composer.servers.sandbox import Sandbox
-from composer.servers.sandbox.webhooks import wants_output_events
 from tests.servers.sandbox.helpers import Delivery, recorder, terminal
 
 PROMPT = {"prompt": "A snowy owl", "seed": 9}
@@ -90,7 +90,7 @@ def test_progress_events_with_intermediate_status(
 def test_output_events_only_when_asked(
     sandbox: Sandbox, sandbox_http: httpx.Client, query: str, wanted: bool
 ) -> None:
-    assert wants_output_events(f"http://h/x?{query}") is wanted
+    assert wants_run_output(f"http://h/x?{query}") is wanted
     _, got = _deliveries(sandbox, sandbox_http, query=query)
     outputs = [d.body for d in got if d.body["event_type"] == "run.output"]
     if not wanted:
