@@ -25,8 +25,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand registered."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``command``, only that subcommand's options are registered.
+
+    Every subcommand is listed (with its help line) either way, but a subcommand's module is
+    imported only to register its options: the sandbox's brings FastAPI, submit's httpx and
+    pydantic, and ``composer gui`` must not wait for them before its window shows.
+    """
     parser = argparse.ArgumentParser(
         prog="composer",
         description="Compose, send and track ComfyDeploy runs, and test their webhooks locally.",
@@ -34,9 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"composer {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
-        module = importlib.import_module(f"composer.commands.{module_name}")
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(sub)
+        if command is None or name == command:
+            importlib.import_module(f"composer.commands.{module_name}").add_arguments(sub)
     return parser
 
 
@@ -46,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # "composer", "composer PRESET" and "composer --screenshot X" all mean the GUI.
     if not args_list or (args_list[0] not in SUBCOMMANDS and args_list[0] not in _TOP_LEVEL_FLAGS):
         args_list = ["gui", *args_list]
-    parser = build_parser()
+    parser = build_parser(args_list[0] if args_list[0] in SUBCOMMANDS else None)
     args = parser.parse_args(args_list)
     module = importlib.import_module(f"composer.commands.{SUBCOMMANDS[args.command][0]}")
     try:

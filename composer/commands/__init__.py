@@ -13,9 +13,11 @@ def preset_argument(text: str) -> Path:
     name (``composer submit batch-grid-3x3``); the substitution is said on stderr so nobody is
     surprised by which file was used.
     """
+    given = Path(text)
+    if given.exists():  # the usual case: no need to load the library (and pydantic) for it
+        return given
     from composer.core.library import find_preset_file
 
-    given = Path(text)
     found = find_preset_file(given)
     if found is None or found == given:
         return given

@@ -52,13 +52,15 @@ print(len(window.findChildren(QWidget)), flush=True)
 os._exit(0)
 """
 
-# What ``composer gui PRESET`` does up to the first frame (see composer.app.run_gui).
+# What ``composer gui PRESET`` does up to the first frame: the command line read as
+# composer.cli.main reads it (only the gui subcommand's module loaded), then composer.app.run_gui.
 COMPOSER = """
 import os, sys
-from pathlib import Path
+from composer.cli import build_parser
+args = build_parser("gui").parse_args(["gui", sys.argv[1]])
 from composer.app import _application, build_window
 app = _application()
-window = build_window(Path(sys.argv[1]))
+window = build_window(args.preset)
 window.show()
 app.processEvents()
 from PySide6.QtWidgets import QWidget
