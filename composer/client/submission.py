@@ -13,12 +13,12 @@ from composer.client import errors
 from composer.client.results import FirstResult, NativeRun, SubmitResult
 from composer.core.endpoints import Endpoint, is_batch
 from composer.core.runs import RunState
+from composer.core.webhook_urls import is_loopback as is_loopback_host
 from composer.core.wire import RequestKind
 
 if TYPE_CHECKING:
     from composer.client.session import Session
 
-_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _numbers = itertools.count(1)  # submission numbers, unique in the process (every session)
 
 
@@ -29,8 +29,7 @@ def next_number() -> int:
 
 def is_loopback(base_url: str) -> bool:
     """True when the API runs on this machine (it can then reach a local webhook)."""
-    host = urlsplit(base_url).hostname or ""
-    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+    return is_loopback_host(urlsplit(base_url).hostname or "")
 
 
 def needs_local_webhook(body: Mapping[str, Any], kind: RequestKind, base_url: str) -> bool:

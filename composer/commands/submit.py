@@ -252,7 +252,8 @@ async def _send(plan: Plan, view: SubmitView, session: Session) -> int:
         view.note("interrupted while sending: the run may exist, and was not cancelled")
         raise
     for note in submission.notes:
-        if note.startswith("Added webhook"):
+        # The local endpoint's notes; the others are said in the command's own words below.
+        if note.startswith(("Added webhook", "No local webhook endpoint")):
             view.note(note[0].lower() + note[1:])
     exc = submission.error
     if isinstance(exc, errors.ValidationFailedError | errors.BadRequestError):

@@ -8,59 +8,50 @@ points the request's ``webhook`` here and feeds what arrives to its tracker grou
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, cast
-from urllib.parse import urlsplit
-
-from composer.servers.background import BackgroundServer
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from uvicorn._types import ASGIApplication
+    from composer.core.webhooks import WebhookRecord
 
 WEBHOOK_PATH: Final = "/composer-submit"
-_LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-def is_loopback(base_url: str) -> bool:
-    """True when the API runs on this machine (it can then reach a local webhook)."""
-    host = urlsplit(base_url).hostname or ""
-    return host in _LOOPBACK_HOSTS or host.startswith("127.")
 
 
 class WebhookCatcher:
     """Takes webhook deliveries on 127.0.0.1 and hands each JSON body to one consumer.
 
-    Deliveries that arrive before :meth:`attach` wait, so none is lost between the POST and the
-    moment the tracker exists. The consumer is called on the server's thread.
+    A :class:`~composer.servers.receiver.WebhookReceiver` does the serving; this keeps the JSON
+    bodies for the tracker. Deliveries that arrive before :meth:`attach` wait, so none is lost
+    between the POST and the moment the tracker exists. The consumer is called on the server's
+    thread.
     """
 
     def __init__(self) -> None:
+        # Imported here: Starlette and uvicorn are only needed when a batch asks for the catcher.
+        from composer.servers.receiver import WebhookReceiver
+
         self._lock = threading.Lock()
         self._waiting: list[Any] = []
         self._consumer: Callable[[Any], None] | None = None
         self.received = 0
-
-        async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            await self._handle(scope, receive, send)
-
-        # uvicorn's ASGI types are stricter than a plain coroutine function can spell.
-        self._server = BackgroundServer(cast("ASGIApplication", app))
+        # The bodies go to the consumer as they come; the receiver need not keep records.
+        self._receiver = WebhookReceiver(host="127.0.0.1", port=0, max_records=0)
+        self._receiver.subscribe(self._record)
 
     @property
     def url(self) -> str:
         """The webhook URL to put in the request."""
-        return self._server.url + WEBHOOK_PATH
+        return self._receiver.url.rstrip("/") + WEBHOOK_PATH
 
     def start(self) -> str:
         """Start listening; returns :attr:`url`."""
-        self._server.start()
+        self._receiver.start()
         return self.url
 
     def stop(self) -> None:
         """Stop listening (idempotent)."""
-        self._server.stop()
+        self._receiver.stop()
 
     def attach(self, consumer: Callable[[Any], None]) -> None:
         """Send every delivery, those waiting first, to ``consumer``."""
@@ -70,6 +61,12 @@ class WebhookCatcher:
         for payload in waiting:
             consumer(payload)
 
+    def _record(self, record: WebhookRecord) -> None:
+        # The real service retries as GET with the same body: any method counts. A body that is
+        # not JSON names no run and is left out.
+        if record.json is not None:
+            self._deliver(record.json)
+
     def _deliver(self, payload: Any) -> None:
         with self._lock:
             self.received += 1
@@ -78,30 +75,3 @@ class WebhookCatcher:
                 self._waiting.append(payload)
                 return
         consumer(payload)
-
-    async def _handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        body = b""
-        more = True
-        while more and len(body) <= 1_000_000:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-        try:
-            payload = json.loads(body) if body else None
-        except ValueError:
-            payload = None
-        # The real service retries as GET with the same body: any method counts.
-        if payload is not None:
-            self._deliver(payload)
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b""})

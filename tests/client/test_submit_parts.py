@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import httpx
 
 from composer.client.errors import error_for_status, member_errors
+from composer.client.submission import is_loopback
 from composer.commands.submit_follow import mask_secrets, safe_filename
 from composer.commands.submit_view import (
     JsonLinesView,
@@ -18,7 +19,7 @@ from composer.commands.submit_view import (
     run_line,
     summary_line,
 )
-from composer.commands.submit_webhooks import WebhookCatcher, is_loopback
+from composer.commands.submit_webhooks import WebhookCatcher
 from composer.core.runs import MediaItem, RunOutput, RunState, RunTimings, initial_state
 
 RUN = "3f2b6a9e-1c4d-4e8f-9a0b-1c2d3e4f5a6b"
