@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final, Self
 from urllib.parse import quote
 
@@ -45,7 +44,6 @@ from composer.client.results import (
 )
 from composer.client.retry import RetryPolicy, parse_retry_after, send_with_retries
 from composer.client.stream import RunStream
-from composer.core.atomic import write_atomic
 from composer.core.batch import expand_runs
 from composer.core.catalogue import DeploymentInfo, ModelInfo
 from composer.core.endpoints import Answer, Endpoint, choose_endpoint
@@ -331,12 +329,6 @@ class ApiClient(AsyncClosing):
         """The bytes and content type of an output file (no API key is sent; retried)."""
         response = await self._send("GET", url, retry=True, auth=False)
         return response.content, response.headers.get("content-type", "application/octet-stream")
-
-    async def download(self, url: str, path: Path) -> Path:
-        """Save an output file to ``path`` atomically; returns the path."""
-        content, _ = await self.fetch(url)
-        write_atomic(path, content)
-        return path
 
     # --- plumbing ---
 

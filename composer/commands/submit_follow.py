@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import mimetypes
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from composer.client import errors
 from composer.client.api import ApiClient
+from composer.client.files import save_outputs
 from composer.client.group import TrackerGroup
 from composer.client.results import FirstResult
 from composer.commands.submit_view import SubmitView, TerminalView, fields_of_error
 from composer.core.atomic import write_atomic
+from composer.core.output_files import files_of_run, plan_paths, safe_name
 from composer.core.runs import RunState, UpdateSource
 
 EXIT_OK: Final = 0
@@ -133,39 +134,22 @@ class Follower:
             self.view.note(f"{missing} runs of the batch were not known yet and were not cancelled")
 
     async def _save_outputs(self, state: RunState) -> list[str]:
-        if self.download is None or not state.media:
+        """Save the run's files and texts in the download folder, never over an existing file."""
+        if self.download is None:
             return []
+        files = files_of_run(state, f"{state.run_id[:8]}-")
+        if not files:
+            return []
+        paths = plan_paths(self.download, [file.name for file in files])
         saved: list[str] = []
-        used: set[str] = set()
-        for media in state.media:
-            name = _unique(f"{state.run_id[:8]}-{safe_filename(media.filename)}", used)
-            path = self.download / name
-            try:
-                await self.api.download(media.url, path)
-            except (errors.ApiError, OSError) as exc:
-                self._download_failed = True
-                self.view.error(f"could not save {media.url} to {path}: {exc}")
+        for result in await save_outputs(self.api, files, paths):
+            if result.ok:
+                saved.append(str(result.path))
                 continue
-            saved.append(str(path))
+            self._download_failed = True
+            what = result.file.url or result.file.name
+            self.view.error(f"could not save {what} to {result.path}: {result.error}")
         return saved
-
-
-def safe_filename(name: str) -> str:
-    """A file name without folders or characters that file systems refuse."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = re.sub(r'[\x00-\x1f<>:"|?*]', "_", base).strip(" .")
-    return cleaned or "output"
-
-
-def _unique(name: str, used: set[str]) -> str:
-    candidate = name
-    stem, dot, suffix = name.rpartition(".")
-    number = 2
-    while candidate in used:
-        candidate = f"{stem}-{number}.{suffix}" if dot else f"{name}-{number}"
-        number += 1
-    used.add(candidate)
-    return candidate
 
 
 def mask_secrets(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -185,7 +169,7 @@ async def save_first_result(result: FirstResult, download: Path | None, view: Su
         )
         return EXIT_OK
     extension = mimetypes.guess_extension(result.content_type.split(";")[0].strip()) or ".bin"
-    name = safe_filename(result.filename or f"first-result{extension}")
+    name = safe_name(result.filename or f"first-result{extension}")
     path = download / name
     try:
         write_atomic(path, result.content)

@@ -10,7 +10,7 @@ import httpx
 
 from composer.client.errors import error_for_status, member_errors
 from composer.client.submission import is_loopback
-from composer.commands.submit_follow import mask_secrets, safe_filename
+from composer.commands.submit_follow import mask_secrets
 from composer.commands.submit_view import (
     JsonLinesView,
     TerminalView,
@@ -20,6 +20,7 @@ from composer.commands.submit_view import (
     summary_line,
 )
 from composer.commands.submit_webhooks import WebhookCatcher
+from composer.core.output_files import safe_name
 from composer.core.runs import MediaItem, RunOutput, RunState, RunTimings, initial_state
 
 RUN = "3f2b6a9e-1c4d-4e8f-9a0b-1c2d3e4f5a6b"
@@ -88,9 +89,9 @@ def test_json_lines_view_writes_one_object_per_event() -> None:
 
 
 def test_file_names_and_secrets() -> None:
-    assert safe_filename("../../etc/passwd") == "passwd"
-    assert safe_filename("a:b*c?.png") == "a_b_c_.png"
-    assert safe_filename("..") == "output"
+    assert safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("a:b*c?.png") == "a_b_c_.png"
+    assert safe_name("..") == "output"
     assert mask_secrets({"cd_token": "abc", "inputs": {}}) == {"cd_token": "***", "inputs": {}}
 
 
