@@ -79,7 +79,6 @@ class _Entry:
     busy: bool = False  # on the ready queue or being polled
     streaming: bool = False
     errors: int = 0
-    polls: int = 0
 
 
 class TrackerGroup(AsyncClosing):
@@ -129,6 +128,11 @@ class TrackerGroup(AsyncClosing):
     def batches(self) -> dict[str, BatchProgress]:
         """Discovery progress of every batch, by batch id."""
         return {batch_id: batch.progress() for batch_id, batch in self._book.batches.items()}
+
+    @property
+    def began(self) -> bool:
+        """True once something was given to follow (a run, a batch or a stream)."""
+        return self._began
 
     @property
     def done(self) -> bool:
@@ -392,7 +396,6 @@ class TrackerGroup(AsyncClosing):
         entry = self._entries[run_id]
         try:
             self.polls += 1
-            entry.polls += 1
             update = await self.api.get_run(run_id)
         except errors.ApiError as exc:
             entry.busy = False

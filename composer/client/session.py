@@ -106,7 +106,6 @@ class Session(AsyncClosing):
         self.group.add_listener(self._on_state)
         self.group.add_batch_listener(self._on_batch)
         self._closed = False
-        self._following = False  # something was given to the group to follow
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
@@ -145,7 +144,7 @@ class Session(AsyncClosing):
     @property
     def done(self) -> bool:
         """True when no run of this session is still followed."""
-        return not self._following or self.group.done
+        return not self.group.began or self.group.done
 
     # --- sending ---
 
@@ -235,12 +234,10 @@ class Session(AsyncClosing):
                     )
                     self._emit_submission(submission)
                 else:
-                    self._following = True
                     self.group.track_batch(result)
             case StreamOpened():
                 self._streams.append((result, submission))
                 self._answered(submission)
-                self._following = True
                 self.group.attach_stream(result.stream)
             case SyncOutputs(run_id=run_id, outputs=outputs):
                 if run_id is None:
@@ -264,7 +261,6 @@ class Session(AsyncClosing):
                 self._answered(submission)
 
     def _track(self, run_id: str, submission: Submission) -> None:
-        self._following = True
         inputs = submission.combinations[0] if submission.combinations else None
         self.group.track(run_id, inputs=inputs)
 

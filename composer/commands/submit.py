@@ -32,7 +32,15 @@ from composer.client.results import (
 )
 from composer.client.session import Session, Submission
 from composer.commands import preset_argument
-from composer.commands.submit_follow import Follower, mask_secrets, save_first_result
+from composer.commands.submit_follow import (
+    EXIT_API_ERROR,
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Follower,
+    mask_secrets,
+    save_first_result,
+)
 from composer.commands.submit_view import (
     JsonLinesView,
     SubmitView,
@@ -45,11 +53,6 @@ from composer.core.presets import Preset, PresetError, load_preset
 from composer.core.profiles import ProfileError, ProfileStore, UnknownProfileError
 from composer.core.snippets import KEY_VARIABLE
 
-EXIT_OK: Final = 0
-EXIT_RUN_FAILED: Final = 1
-EXIT_BAD_INPUT: Final = 2
-EXIT_API_ERROR: Final = 3
-EXIT_INTERRUPTED: Final = 130
 SANDBOX: Final = "sandbox"
 DEFAULT_SANDBOX_SPEED: Final = 5.0
 

@@ -19,9 +19,12 @@ from composer.core.atomic import write_atomic
 from composer.core.output_files import files_of_run, plan_paths, safe_name
 from composer.core.runs import RunState, UpdateSource
 
+# The exit codes of ``composer submit`` (see :mod:`composer.commands.submit`).
 EXIT_OK: Final = 0
 EXIT_RUN_FAILED: Final = 1
+EXIT_BAD_INPUT: Final = 2
 EXIT_API_ERROR: Final = 3
+EXIT_INTERRUPTED: Final = 130
 _REDRAW_SECONDS: Final = 0.1
 # Keys of worker parameters that are credentials; shown masked.
 _SECRET_KEYS: Final = frozenset({"cd_token", "token", "api_key", "authorization"})
@@ -72,13 +75,6 @@ class Follower:
             if isinstance(self.view, TerminalView):
                 self.view.draw()
         return self.exit_code(list(states.values()))
-
-    async def finish_one(self, state: RunState) -> int:
-        """Report a run that already ended (a sync answer) and save its outputs."""
-        self.view.state(state)
-        files = await self._save_outputs(state)
-        self.view.finished(state, files)
-        return self.exit_code([state])
 
     def exit_code(self, states: list[RunState]) -> int:
         """3 when following or saving failed, 1 when a run did not succeed, else 0."""
