@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -23,3 +24,26 @@ def preset_argument(text: str) -> Path:
         return given
     print(f"composer: note: {text} is not a file; using {found}", file=sys.stderr)
     return found
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def positive_number(text: str) -> float:
+    """An argparse ``type`` for a number greater than 0 (a speed, a time limit)."""
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
+    return value
+
+
+def non_negative_number(text: str) -> float:
+    """An argparse ``type`` for a number of 0 or more (a delay)."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must not be negative")
+    return value

@@ -13,6 +13,7 @@ import signal
 import sys
 from types import FrameType
 
+from composer.commands import non_negative_number
 from composer.core.webhook_io import format_time, record_to_json_line
 from composer.core.webhooks import DEFAULT_RECEIVER_HOST, DEFAULT_RECEIVER_PORT, WebhookRecord
 from composer.servers.background import ServerStartError
@@ -31,16 +32,6 @@ def _status(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError("not a number of seconds") from exc
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the subcommand's options."""
     parser.add_argument(
@@ -55,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--status", type=_status, default=200, help="status to answer with (default 200)"
     )
     parser.add_argument(
-        "--delay", type=_seconds, default=0.0, help="seconds to wait before answering"
+        "--delay", type=non_negative_number, default=0.0, help="seconds to wait before answering"
     )
     parser.add_argument(
         "--max-body",

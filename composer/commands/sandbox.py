@@ -12,6 +12,7 @@ import sys
 import threading
 from types import FrameType
 
+from composer.commands import non_negative_number, positive_number
 from composer.servers.sandbox.config import DEFAULT_PORT
 
 
@@ -19,20 +20,6 @@ def _share(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} must not be negative")
     return value
 
 
@@ -47,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, help="make run ids, timings and outcomes repeatable")
     parser.add_argument(
-        "--speed", type=_positive, default=1.0, help="divide every delay by X (default 1)"
+        "--speed", type=positive_number, default=1.0, help="divide every delay by X (default 1)"
     )
     parser.add_argument(
         "--fail-rate", type=_share, default=0.0, help="share of runs that fail (0 to 1)"
@@ -68,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     faults = parser.add_argument_group("fault injection")
     faults.add_argument(
-        "--latency", type=_non_negative, default=0.0, help="seconds added to every answer"
+        "--latency", type=non_negative_number, default=0.0, help="seconds added to every answer"
     )
     faults.add_argument(
         "--error-rate", type=_share, default=0.0, help="share of requests answered 500/502/503"

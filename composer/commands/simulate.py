@@ -13,6 +13,7 @@ import json
 import sys
 
 from composer.client.simulator import DeliveryPolicy, simulate
+from composer.commands import positive_number
 from composer.core.simulation import (
     SCENARIO_GROUPS,
     SCENARIOS,
@@ -35,16 +36,6 @@ def _seconds_list(text: str) -> tuple[float, ...]:
     return values
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError("not a number of seconds") from exc
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the subcommand's options."""
     parser.add_argument(
@@ -63,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument(
         "--timeout",
-        type=_positive,
+        type=positive_number,
         default=20.0,
         help="seconds allowed per attempt (default 20, as ComfyDeploy)",
     )

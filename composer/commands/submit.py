@@ -31,7 +31,7 @@ from composer.client.results import (
     SyncOutputs,
 )
 from composer.client.session import Session, Submission
-from composer.commands import preset_argument
+from composer.commands import positive_number, preset_argument
 from composer.commands.submit_follow import (
     EXIT_API_ERROR,
     EXIT_BAD_INPUT,
@@ -90,20 +90,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--sandbox-speed",
-        type=_positive,
+        type=positive_number,
         default=DEFAULT_SANDBOX_SPEED,
         help=f"speed factor of the built-in sandbox (default {DEFAULT_SANDBOX_SPEED:g})",
     )
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} must be greater than 0")
-    return value
 
 
 @dataclass
