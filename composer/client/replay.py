@@ -15,10 +15,11 @@ from typing import Final
 
 import httpx
 
+from composer.core.simulation import DELIVERY_TIMEOUT
 from composer.core.webhook_io import resendable_headers
 from composer.core.webhooks import WebhookRecord
 
-DEFAULT_TIMEOUT: Final = 20.0  # seconds, what ComfyDeploy gives a handler per attempt
+DEFAULT_TIMEOUT: Final = DELIVERY_TIMEOUT  # seconds, what ComfyDeploy gives a handler per attempt
 EXCERPT_CHARS: Final = 1000
 # httpx adds these to every request; a faithful resend drops the ones the original lacked.
 _CLIENT_DEFAULT_HEADERS: Final = ("accept", "accept-encoding", "user-agent")
@@ -100,19 +101,15 @@ async def replay_one(
         return failed(f"not a usable http(s) URL: {exc}")
     try:
         answer = await client.send(request)
-    except httpx.ConnectError as exc:
-        return failed(f"could not connect ({exc or 'refused'}); is the handler running?")
     except httpx.TimeoutException:
         return failed(f"no answer within {_timeout_text(client)}")
     except httpx.UnsupportedProtocol as exc:
         return failed(f"not a usable http(s) URL: {exc}")
     except httpx.HTTPError as exc:
-        return failed(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        return failed(sending_problem(exc))
     elapsed = time.perf_counter() - started
-    text = answer.content[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
-    return ReplayResult(
-        record.seq, record.method, target, answer.status_code, elapsed, text[:EXCERPT_CHARS]
-    )
+    excerpt = body_excerpt(answer.content, EXCERPT_CHARS)
+    return ReplayResult(record.seq, record.method, target, answer.status_code, elapsed, excerpt)
 
 
 async def replay(
@@ -140,6 +137,20 @@ async def replay(
         if on_result is not None:
             on_result(result)
     return results
+
+
+def sending_problem(exc: httpx.HTTPError) -> str:
+    """Why a request to a handler got no answer, for people (a timeout is said by the caller,
+    which knows the limit)."""
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect ({exc or 'refused'}); is the handler running?"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def body_excerpt(content: bytes, limit: int) -> str:
+    """The start of an answer's body as text, at most ``limit`` characters."""
+    # A character is at most 4 bytes of UTF-8: decode no more than the excerpt can use.
+    return content[: limit * 4].decode("utf-8", errors="replace")[:limit]
 
 
 def _timeout_text(client: httpx.AsyncClient) -> str:

@@ -19,7 +19,11 @@ from typing import Final
 import httpx
 
 from composer import __version__
+from composer.client.replay import body_excerpt, sending_problem
 from composer.core.simulation import (
+    DELIVERY_ATTEMPTS,
+    DELIVERY_BACKOFF,
+    DELIVERY_TIMEOUT,
     SCENARIOS,
     AttemptReport,
     DeliveryReport,
@@ -38,9 +42,9 @@ USER_AGENT: Final = f"composer-simulator/{__version__}"
 class DeliveryPolicy:
     """How deliveries are attempted; the defaults are the real service's."""
 
-    attempt_timeout: float = 20.0
-    attempts: int = 3
-    backoff: tuple[float, ...] = (0.5, 1.0)  # wait before attempt 2, 3, ...
+    attempt_timeout: float = DELIVERY_TIMEOUT
+    attempts: int = DELIVERY_ATTEMPTS
+    backoff: tuple[float, ...] = DELIVERY_BACKOFF  # wait before attempt 2, 3, ...
     retry_method: str = "GET"  # the service's quirk; "POST" imitates a fixed service
 
     def method_for(self, attempt: int) -> str:
@@ -84,19 +88,15 @@ async def send_attempt(
             timed_out=True,
             error=f"no answer within {policy.attempt_timeout:g} s",
         )
-    except httpx.ConnectError as exc:
-        error = f"could not connect ({exc or 'refused'}); is the handler running?"
-        return AttemptReport(number, method, None, time.perf_counter() - started, error=error)
     except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        error = sending_problem(exc)
         return AttemptReport(number, method, None, time.perf_counter() - started, error=error)
-    excerpt = answer.content[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
     return AttemptReport(
         number,
         method,
         answer.status_code,
         time.perf_counter() - started,
-        body_excerpt=excerpt[:EXCERPT_CHARS],
+        body_excerpt=body_excerpt(answer.content, EXCERPT_CHARS),
     )
 
 

@@ -15,6 +15,8 @@ import sys
 from composer.client.simulator import DeliveryPolicy, simulate
 from composer.commands import positive_number
 from composer.core.simulation import (
+    DELIVERY_BACKOFF,
+    DELIVERY_TIMEOUT,
     SCENARIO_GROUPS,
     SCENARIOS,
     AttemptReport,
@@ -55,14 +57,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
         type=positive_number,
-        default=20.0,
-        help="seconds allowed per attempt (default 20, as ComfyDeploy)",
+        default=DELIVERY_TIMEOUT,
+        help=f"seconds allowed per attempt (default {DELIVERY_TIMEOUT:g}, as ComfyDeploy)",
     )
     parser.add_argument(
         "--backoff",
         type=_seconds_list,
-        default=(0.5, 1.0),
-        help="seconds to wait before attempts 2 and 3 (default 0.5,1)",
+        default=DELIVERY_BACKOFF,
+        help="seconds to wait before attempts 2 and 3 (default "
+        + ",".join(f"{seconds:g}" for seconds in DELIVERY_BACKOFF)
+        + ")",
     )
 
 

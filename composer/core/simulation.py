@@ -537,3 +537,11 @@ def _judge_slow(deliveries: list[DeliveryReport], attempt_timeout: float) -> Ver
         "pass",
         f"every answer came within {slowest * 1000:.0f} ms (limit {attempt_timeout:g} s).",
     )
+
+
+# ComfyDeploy's delivery rules (API-CONTRACT section 5), shared by the simulator, the replay and
+# the sandbox's webhook sender: a time limit per attempt, the number of attempts, and the wait
+# before attempt 2 and attempt 3.
+DELIVERY_TIMEOUT: Final = 20.0  # seconds
+DELIVERY_ATTEMPTS: Final = 3
+DELIVERY_BACKOFF: Final[tuple[float, ...]] = (0.5, 1.0)

@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Final
 
+from composer.core.simulation import DELIVERY_ATTEMPTS, DELIVERY_BACKOFF, DELIVERY_TIMEOUT
+
 DEFAULT_PORT: Final = 3011
 DEFAULT_MAX_BODY_BYTES: Final = 32 * 1024 * 1024  # a few base64 images fit; a runaway upload not
-WEBHOOK_TIMEOUT: Final = 20.0  # seconds per attempt, as the real service
-WEBHOOK_ATTEMPTS: Final = 3
-WEBHOOK_BACKOFF: Final[tuple[float, ...]] = (0.5, 1.0)  # before attempt 2 and attempt 3
+# The real service's delivery rules, under the names the sandbox's sender uses.
+WEBHOOK_TIMEOUT: Final = DELIVERY_TIMEOUT  # seconds per attempt
+WEBHOOK_ATTEMPTS: Final = DELIVERY_ATTEMPTS
+WEBHOOK_BACKOFF: Final = DELIVERY_BACKOFF  # before attempt 2 and attempt 3
 
 
 @dataclass
