@@ -13,7 +13,7 @@ import asyncio
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -102,9 +102,8 @@ class Plan:
     environment."""
 
     preset: Preset
-    target: str  # the name shown in messages (the profile's name, or the URL)
-    base_url: str | None  # None: start the built-in sandbox
-    api_key: str | None
+    access: TargetAccess  # the built-in sandbox's gets its URL and token once started
+    builtin_sandbox: bool  # start a sandbox for this command
     wait: bool
     download: Path | None
     sandbox_speed: float
@@ -125,10 +124,11 @@ def run(args: argparse.Namespace) -> int:
         return plan
     sandbox = None
     try:
-        if plan.base_url is None:
-            sandbox, plan.base_url, plan.api_key = _start_sandbox(plan.sandbox_speed, view)
+        if plan.builtin_sandbox:
+            sandbox, base_url, token = _start_sandbox(plan.sandbox_speed, view)
             if sandbox is None:
                 return EXIT_API_ERROR
+            plan.access = replace(plan.access, base_url=base_url, api_key=token)
         return asyncio.run(_submit(plan, view))
     except KeyboardInterrupt:
         view.note("interrupted")
@@ -168,9 +168,8 @@ def _plan(args: argparse.Namespace, view: SubmitView) -> Plan | int:
         access = resolve_access(profiles, profile)
     return Plan(
         preset=preset,
-        target=access.name,
-        base_url=None if profile.is_sandbox else access.base_url,
-        api_key=access.api_key,
+        access=access,
+        builtin_sandbox=profile.is_sandbox,
         wait=args.wait or profile.is_sandbox,
         download=args.download,
         sandbox_speed=args.sandbox_speed,
@@ -208,7 +207,6 @@ def _open_history(plan: Plan, view: SubmitView) -> HistoryStore | None:
 
 
 async def _submit(plan: Plan, view: SubmitView) -> int:
-    assert plan.base_url is not None
     catcher: WebhookCatcher | None = None
     holder: list[Session] = []
 
@@ -221,10 +219,9 @@ async def _submit(plan: Plan, view: SubmitView) -> int:
         return url
 
     history = _open_history(plan, view)
-    access = TargetAccess(plan.target, plan.base_url, plan.api_key)
     try:
         session = Session(
-            access, history=history, schedule=PollSchedule(), concurrency=8,
+            plan.access, history=history, schedule=PollSchedule(), concurrency=8,
             local_webhook=local_webhook if plan.wait else None,
         )  # fmt: skip
         holder.append(session)
