@@ -197,7 +197,6 @@ class MainWindow(PresetCommands, QMainWindow):
                 self.targets.select(self.document.target)
             else:
                 self.document.keep_unchecked(self._open_later)
-            self.form.refresh()
         self.library_panel.refresh()
         self.ensure_runs_view()
         complete_actions(self)

@@ -138,7 +138,6 @@ class HistoryHook(QObject):
         preset = Preset(name, kind, dict(sent.body), target=sent.target_name)
         window.document.open_preset(preset, None)
         window.targets.select(sent.target_name)
-        window.form.refresh()
         window.marker.clear_server_errors()
         window.binding.settle_now()
         note = (
