@@ -94,8 +94,7 @@ class Document(QObject):
         except PresetError as exc:
             self.message.emit(f"Cannot open {exc}")
             return False
-        library = self.library
-        in_library = library is not None and path.parent.resolve() == library.folder.resolve()
+        in_library = self.library is not None and self.library.holds(path)
         self.open_preset(preset, path if in_library else None)
         if not in_library:
             self.message.emit(f"Opened {path.name}; save it to add it to the library")
@@ -132,8 +131,7 @@ class Document(QObject):
     def keep_unchecked(self, path: Path) -> None:
         """The full load of ``path`` failed (invalid fields): keep what is shown as unsaved work,
         with its problems marked, so it can be fixed and saved."""
-        library = self.library
-        in_library = library is not None and path.parent.resolve() == library.folder.resolve()
+        in_library = self.library is not None and self.library.holds(path)
         self.path = path if in_library else None
         self.binding.draft.mark_unsaved()
         self.changed.emit()

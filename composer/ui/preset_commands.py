@@ -153,11 +153,9 @@ def install_samples_once(library: PresetLibrary) -> None:
 
 
 def _suggest_name(body: dict[str, Any], kind: RequestKind) -> str:
-    target = body.get(kind.key)
-    prompt = (
-        (body.get("inputs") or {}).get("prompt") if isinstance(body.get("inputs"), dict) else None
-    )
-    parts = [str(target)] if target else [kind.label]
-    if isinstance(prompt, str) and prompt.strip():
-        parts.append(prompt.strip()[:40])
-    return ": ".join(parts)
+    from composer.ui.prompts import suggested_name  # dialogs: loaded when first needed
+
+    inputs = body.get("inputs")
+    prompt = inputs.get("prompt") if isinstance(inputs, dict) else None
+    detail = prompt.strip() if isinstance(prompt, str) else None
+    return suggested_name(body.get(kind.key) or kind.label, detail, kind.label)

@@ -26,7 +26,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu
 
 from composer.core.history import SentRequest, SubmissionSummary
-from composer.core.wire import RequestKind, kind_of
+from composer.core.wire import guess_kind
 from composer.ui.history.view import HistoryView
 from composer.ui.outputs.images import OutputSource
 
@@ -129,10 +129,7 @@ class HistoryHook(QObject):
         from composer.core.presets import Preset
 
         window = self.window
-        try:
-            kind = RequestKind(sent.kind)
-        except ValueError:
-            kind = kind_of(sent.body) or RequestKind.MODEL
+        kind = guess_kind(sent.kind, sent.body)
         subject = sent.body.get(kind.key)
         name = f"From history: {subject}" if subject else "From history"
         preset = Preset(name, kind, dict(sent.body), target=sent.target_name)
