@@ -35,10 +35,9 @@ from composer.core.bodytext import (
     render_body,
     wire_size,
 )
-from composer.core.draft import DraftChange
+from composer.core.draft import DraftChange, ordered_body
 from composer.core.endpoints import choose_endpoint
 from composer.core.snippets import SNIPPET_LANGUAGES, body_json, snippet
-from composer.core.wire import SHARED_FIELDS
 from composer.ui.binding import DraftBinding
 from composer.ui.icons import set_icon
 from composer.ui.theme import Theme, current_theme, set_role
@@ -232,9 +231,7 @@ class PreviewPane(QWidget):
         replaces it with ``Draft.wire()`` a moment later.
         """
         draft = self.binding.draft
-        order = (*SHARED_FIELDS, draft.kind.key)
-        body = {key: draft.body[key] for key in order if key in draft.body}
-        body.update((k, v) for k, v in draft.body.items() if k not in body)
+        body = ordered_body(draft.body, draft.kind)
         self.endpoint.setText(choose_endpoint(body, draft.kind).describe(self._base_url()))
         self.size_label.setText("")
         self._set_text(render_body(body))
