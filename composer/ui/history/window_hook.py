@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMenu
+from PySide6.QtWidgets import QDockWidget
 
 from composer.core.history import SentRequest, SubmissionSummary
 from composer.core.wire import guess_kind
@@ -72,7 +72,7 @@ class HistoryHook(QObject):
         self.action.triggered.connect(lambda _checked=False: self.show())
         window.addAction(self.action)
         window.actions_by_name["history"] = self.action
-        self._view_menu().addAction(self.action)
+        self.window.menus["&View"].addAction(self.action)
         self._fallbacks: dict[str, OutputSource] = {}
         self._refresh = QTimer(self)
         self._refresh.setSingleShot(True)
@@ -87,13 +87,6 @@ class HistoryHook(QObject):
             # fire during a busy batch).
             controller.on_submission(lambda _submission: self._refresh_soon())
             controller.on_run(lambda _submission, _state: self._refresh_soon())
-
-    def _view_menu(self) -> QMenu:
-        for action in self.window.menuBar().actions():
-            menu = action.menu()
-            if isinstance(menu, QMenu) and action.text().replace("&", "") == "View":
-                return menu
-        return self.window.menuBar().addMenu("&View")
 
     # --- showing ---
 
