@@ -207,7 +207,7 @@ def _load(path: Path | None) -> tuple[Preset | None, Path | None] | None:
     except PresetError as exc:
         print(f"composer: {exc}", file=sys.stderr)
         return None
-    in_library = path.resolve().parent == PresetLibrary().folder.resolve()
+    in_library = PresetLibrary().holds(path)
     return preset, path if in_library else None
 
 

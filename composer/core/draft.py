@@ -145,10 +145,7 @@ class Draft:
         request = self.validation.request
         if request is not None:
             return request.to_wire()
-        order = (*SHARED_FIELDS, self.kind.key)
-        ordered = {key: self.body[key] for key in order if key in self.body}
-        ordered.update((key, value) for key, value in self.body.items() if key not in ordered)
-        return ordered
+        return ordered_body(self.body, self.kind)
 
     # --- editing ---
 
@@ -316,6 +313,15 @@ class Draft:
     def _emit(self, change: DraftChange) -> None:
         for listener in list(self._listeners):
             listener(change)
+
+
+def ordered_body(body: Body, kind: RequestKind) -> Body:
+    """``body`` with its keys in the order ``RunRequest.to_wire()`` gives (the shared fields,
+    then the kind's key, then the rest as typed); pydantic-free, for the first frame too."""
+    order = (*SHARED_FIELDS, kind.key)
+    ordered = {key: body[key] for key in order if key in body}
+    ordered.update((key, value) for key, value in body.items() if key not in ordered)
+    return ordered
 
 
 # --- paths into nested dicts and lists, copy-on-write ---

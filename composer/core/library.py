@@ -50,6 +50,13 @@ class PresetLibrary:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder if folder is not None else presets_dir()
 
+    def holds(self, path: Path) -> bool:
+        """True when ``path`` is a file of this library's folder (not of a subfolder).
+
+        The folder is compared, not the file's target: a symlink listed in the folder counts.
+        """
+        return path.parent.resolve() == self.folder.resolve()
+
     def entries(self) -> list[LibraryEntry]:
         """Every ``*.json`` file, sorted by preset name; broken files carry their error."""
         if not self.folder.is_dir():

@@ -14,43 +14,31 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from composer.core.atomic import write_text_atomic
+
+# The envelope's names, re-exported: users of presets find the whole format here.
+from composer.core.preset_file import PRESET_FORMAT as PRESET_FORMAT
+from composer.core.preset_file import PRESET_SUFFIX as PRESET_SUFFIX
+from composer.core.preset_file import PRESET_VERSION as PRESET_VERSION
+from composer.core.preset_file import NotAPresetError as NotAPresetError
+from composer.core.preset_file import PresetError as PresetError
+from composer.core.preset_file import PresetNotJsonError as PresetNotJsonError
+from composer.core.preset_file import PresetTooNewError as PresetTooNewError
+from composer.core.preset_file import PresetUnreadableError as PresetUnreadableError
+from composer.core.preset_file import (
+    check_envelope,
+    looks_like_body,
+    parse_document,
+    read_preset_text,
+    request_of,
+)
 from composer.core.validation import FieldError, format_loc, import_body, validate_body
 from composer.core.wire import RequestKind, kind_of
-
-PRESET_FORMAT = "composer.preset"
-PRESET_VERSION = 1
-PRESET_SUFFIX = ".json"
-
-
-class PresetError(Exception):
-    """A preset file that cannot be used; ``str()`` names the file and the reason in one line."""
-
-    def __init__(self, path: Path | None, reason: str) -> None:
-        super().__init__(f"{path}: {reason}" if path else reason)
-        self.path = path
-        self.reason = reason
-
-
-class PresetUnreadableError(PresetError):
-    """The file cannot be read (missing, a folder, no permission, not UTF-8)."""
-
-
-class PresetNotJsonError(PresetError):
-    """The file is not valid JSON; the reason gives line and column."""
-
-
-class NotAPresetError(PresetError):
-    """Valid JSON, but not a composer preset (nor a bare request body)."""
-
-
-class PresetTooNewError(PresetError):
-    """Written by a newer composer, in a format version this one does not know."""
 
 
 class PresetInvalidError(PresetError):
@@ -98,45 +86,20 @@ class Preset:
 
 def parse_preset(text: str, path: Path | None = None, *, allow_bare: bool = False) -> Preset:
     """Read a preset from its text; with ``allow_bare``, a bare request body is accepted too."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PresetNotJsonError(
-            path, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from None
-    if not isinstance(document, dict):
-        raise NotAPresetError(path, "not a composer preset: the file holds no JSON object")
-    if "format" not in document and allow_bare and _looks_like_body(document):
+    document = parse_document(text, path)
+    if "format" not in document and allow_bare and looks_like_body(document):
         name = path.stem if path else "Imported request"
         document = {"format": PRESET_FORMAT, "version": PRESET_VERSION, "name": name,
                     "request": document, "_bare": True}  # fmt: skip
-    if document.get("format") != PRESET_FORMAT:
-        raise NotAPresetError(path, f'not a composer preset: "format" is not "{PRESET_FORMAT}"')
-    version = document.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise NotAPresetError(path, '"version" must be a positive integer')
-    if version > PRESET_VERSION:
-        raise PresetTooNewError(
-            path,
-            f"written by a newer composer (preset version {version}; this composer reads "
-            f"version {PRESET_VERSION}): update composer to open it",
-        )
+    check_envelope(document, path)
     return _preset_from_document(document, path)
-
-
-def _looks_like_body(document: Mapping[str, Any]) -> bool:
-    keys = {"model_id", "deployment_id", "modelId", "deploymentId"}
-    return bool(keys & set(document))
 
 
 def _preset_from_document(document: dict[str, Any], path: Path | None) -> Preset:
     name = document.get("name")
     if not isinstance(name, str) or not name.strip():
         raise NotAPresetError(path, '"name" must be a non-empty string')
-    raw_request = document.get("request")
-    if not isinstance(raw_request, dict):
-        raise NotAPresetError(path, '"request" must be a JSON object (the request body)')
-    imported = import_body(raw_request)
+    imported = import_body(request_of(document, path))
     notes = list(imported.notes)
     if document.get("_bare"):
         notes.insert(0, "read a bare request body; saving it makes it a preset")
@@ -173,17 +136,7 @@ def _read_kind(raw: object, body: dict[str, Any], path: Path | None) -> RequestK
 
 def load_preset(path: Path, *, allow_bare: bool = False) -> Preset:
     """Read and check a preset file; raises a :class:`PresetError`, never edits the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PresetUnreadableError(path, "no such file") from None
-    except IsADirectoryError:
-        raise PresetUnreadableError(path, "is a folder, not a preset file") from None
-    except UnicodeDecodeError:
-        raise PresetNotJsonError(path, "not valid JSON: the file is not UTF-8 text") from None
-    except OSError as exc:
-        raise PresetUnreadableError(path, f"cannot be read: {exc.strerror or exc}") from None
-    return parse_preset(text, path, allow_bare=allow_bare)
+    return parse_preset(read_preset_text(path), path, allow_bare=allow_bare)
 
 
 def save_preset(path: Path, preset: Preset, *, secrets: Iterable[str] = ()) -> None:

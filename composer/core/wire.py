@@ -138,3 +138,12 @@ def kind_of(body: dict[str, object]) -> RequestKind | None:
     if "deployment_id" in body:
         return RequestKind.DEPLOYMENT
     return None
+
+
+def guess_kind(raw: object, body: dict[str, object]) -> RequestKind:
+    """The kind a stored request says it is (``raw``, e.g. ``"model"``), else the one its body
+    names, else a model run: for stored requests whose kind may be missing or unknown."""
+    try:
+        return RequestKind(str(raw))
+    except ValueError:
+        return kind_of(body) or RequestKind.MODEL

@@ -30,7 +30,7 @@ from composer.core.batch import (
     format_cell,
     run_count_label,
 )
-from composer.core.draft import MISSING, DraftChange
+from composer.core.draft import MISSING, DraftChange, path_text
 from composer.ui.batch_model import PATH, BatchTableModel
 from composer.ui.batch_transfer import BatchTransfer, PasteJob
 from composer.ui.binding import DraftBinding
@@ -360,7 +360,7 @@ class BatchEditor(BatchTransfer, QWidget):
         self.model.show_problems(problems)
         lines = []
         for problem in problems[:6]:
-            where = ".".join(str(part) for part in problem.loc)
+            where = path_text(problem.loc)
             lines.append(f"{where}: {problem.text}" if where else problem.text)
         if len(problems) > 6:
             lines.append(f"… and {len(problems) - 6} more (hover the marked cells)")

@@ -66,11 +66,9 @@ class Catalogue(QObject):
         self.models: list[ModelInfo] = []  # until loaded: model_ids() offers the known ids
         self.deployments: list[DeploymentInfo] = []
         self.error: str | None = None
-        self.loading = False
 
     async def load(self, source: CatalogueSource) -> bool:
         """Fetch models and deployments; on failure keep what is known and set ``error``."""
-        self.loading = True
         try:
             models = await source.models()
             try:
@@ -82,12 +80,10 @@ class Catalogue(QObject):
                 self.error = None
         except Exception as exc:  # any failure of any source: say it, keep working
             self.error = f"The catalogue could not be loaded: {_reason(exc)}"
-            self.loading = False
             self.changed.emit()
             return False
         self.models = models
         self.deployments = deployments
-        self.loading = False
         self.changed.emit()
         return True
 

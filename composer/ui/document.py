@@ -8,11 +8,15 @@ autosaved copy of unsaved work in the drafts folder a moment after each edit.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from shiboken6 import Shiboken
 
 from composer.core.autosave import DraftStore, SavedDraft
 from composer.core.draft import path_text, same_value
@@ -26,12 +30,15 @@ if TYPE_CHECKING:  # presets use the pydantic request models: loaded after the w
 
 AUTOSAVE_DELAY_MS = 1000
 
+logger = logging.getLogger(__name__)
+
 
 class Document(QObject):
     """The preset behind the draft, and the operations that write it."""
 
     changed = Signal()  # name, path or dirty state may have changed
     message = Signal(str)
+    _autosave_failed = Signal(str)  # emitted on the worker; queued to the UI thread
 
     def __init__(
         self,
@@ -52,8 +59,12 @@ class Document(QObject):
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_DELAY_MS)
-        self._autosave.timeout.connect(self.write_autosave)
-        self._was_dirty = False
+        self._autosave.timeout.connect(self._autosave_later)
+        # Autosaves and discards run in order on one worker thread: serialising a body with a
+        # large inline image and syncing it to disk takes long enough to stall typing.
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: list[Future[None]] = []
+        self._autosave_failed.connect(self.message)
         binding.changed.connect(self._on_change)
 
     # --- state ---
@@ -70,8 +81,6 @@ class Document(QObject):
 
     def _on_change(self, _change: object) -> None:
         self._autosave.start()
-        if self.dirty != self._was_dirty:
-            self._was_dirty = self.dirty
         self.changed.emit()
 
     # --- opening ---
@@ -85,8 +94,7 @@ class Document(QObject):
         except PresetError as exc:
             self.message.emit(f"Cannot open {exc}")
             return False
-        library = self.library
-        in_library = library is not None and path.parent.resolve() == library.folder.resolve()
+        in_library = self.library is not None and self.library.holds(path)
         self.open_preset(preset, path if in_library else None)
         if not in_library:
             self.message.emit(f"Opened {path.name}; save it to add it to the library")
@@ -98,7 +106,6 @@ class Document(QObject):
         self.name = preset.name
         self.description = preset.description
         self.target = preset.target
-        self.notes = list(preset.notes)
         draft = self.binding.draft
         draft.replace(preset.request, preset.kind, reason="load")
         draft.clear_history()
@@ -119,17 +126,14 @@ class Document(QObject):
         draft.replace(look.request, look.kind, reason="load")
         draft.clear_history()
         draft.mark_saved()
-        self._was_dirty = False
         self.changed.emit()
 
     def keep_unchecked(self, path: Path) -> None:
         """The full load of ``path`` failed (invalid fields): keep what is shown as unsaved work,
         with its problems marked, so it can be fixed and saved."""
-        library = self.library
-        in_library = library is not None and path.parent.resolve() == library.folder.resolve()
+        in_library = self.library is not None and self.library.holds(path)
         self.path = path if in_library else None
         self.binding.draft.mark_unsaved()
-        self._was_dirty = True
         self.changed.emit()
 
     def new(self, kind: RequestKind = RequestKind.MODEL) -> None:
@@ -138,7 +142,6 @@ class Document(QObject):
         self.name = None
         self.description = None
         self.target = None
-        self.notes = []
         draft = self.binding.draft
         draft.replace({}, kind, reason="load")
         draft.clear_history()
@@ -159,9 +162,8 @@ class Document(QObject):
 
     def _after_io(self) -> None:
         self._autosave.stop()
-        self._was_dirty = self.dirty
         if not self.dirty:
-            self.store.discard()
+            self._run_later(self.store.discard)
         self.changed.emit()
 
     # --- saving ---
@@ -253,22 +255,74 @@ class Document(QObject):
     # --- autosave ---
 
     def write_autosave(self) -> None:
-        """Write (or remove, when nothing is unsaved) this session's draft file."""
+        """Write (or remove, when nothing is unsaved) this session's draft file now.
+
+        Waits for the worker's earlier writes first, so none of them lands after this one.
+        """
         self._autosave.stop()
+        self.flush()
+        error = self._autosave_job()()
+        if error:
+            self.message.emit(error)
+
+    def _autosave_later(self) -> None:
+        """The timer's autosave: the draft as it is now, written on the worker."""
+        job = self._autosave_job()
+
+        def run() -> None:
+            error = job()
+            if error and Shiboken.isValid(self):  # the window may have gone meanwhile
+                self._autosave_failed.emit(error)
+
+        self._run_later(run)
+
+    def _autosave_job(self) -> Callable[[], str | None]:
+        """The write (or removal) for the draft as it is now; it returns a failure message.
+
+        The body is taken here, on the UI thread; the draft never changes a body in place
+        (edits copy the path they change), so the worker can serialise it safely.
+        """
+        store = self.store
         if not self.dirty:
-            self.store.discard()
-            return
+
+            def discard() -> None:
+                store.discard()
+
+            return discard
         draft = self.binding.draft
-        try:
-            self.store.save(
-                draft.kind, dict(draft.body), preset_path=self.path, preset_name=self.name
-            )
-        except OSError as exc:
-            self.message.emit(f"Autosave failed: {exc.strerror or exc}")
+        kind, body, path, name = draft.kind, dict(draft.body), self.path, self.name
+
+        def job() -> str | None:
+            try:
+                store.save(kind, body, preset_path=path, preset_name=name)
+            except OSError as exc:
+                return f"Autosave failed: {exc.strerror or exc}"
+            return None
+
+        return job
+
+    def _run_later(self, job: Callable[[], Any]) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave")
+        future = self._pool.submit(job)
+        future.add_done_callback(_log_failure)
+        self._pending = [item for item in self._pending if not item.done()]
+        self._pending.append(future)
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until the worker's autosaves and discards so far are done (tests, closing)."""
+        for future in list(self._pending):
+            with contextlib.suppress(Exception):  # already logged by _log_failure
+                future.result(timeout)
+        self._pending = []
 
     def close_clean(self) -> None:
         """A clean exit: the autosaved draft is not needed any more."""
         self._autosave.stop()
+        self.flush()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         self.store.discard()
 
     @staticmethod
@@ -276,3 +330,9 @@ class Document(QObject):
         """``“Fox” from 10:42`` for the restore banner."""
         when = time.strftime("%H:%M", time.localtime(saved.saved_at)) if saved.saved_at else ""
         return f"“{saved.title}”" + (f" from {when}" if when else "")
+
+
+def _log_failure(future: Future[Any]) -> None:
+    error = None if future.cancelled() else future.exception()
+    if error is not None:
+        logger.error("an autosave job failed", exc_info=error)

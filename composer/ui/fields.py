@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QRegularExpression, Qt, Signal
+from PySide6.QtCore import QRegularExpression, Qt
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -41,8 +41,6 @@ def value_text(value: Any) -> str:
 class FieldRow(QWidget):
     """One top-level field: control + extras + unset button, with hint and problem lines."""
 
-    edited = Signal()
-
     def __init__(
         self,
         binding: DraftBinding,
@@ -51,7 +49,6 @@ class FieldRow(QWidget):
         *,
         unset_tip: str,
         extras: Sequence[QWidget] = (),
-        accessible: str = "",
         stretch: bool = True,
     ) -> None:
         super().__init__()
@@ -61,8 +58,6 @@ class FieldRow(QWidget):
         self.control = control
         control.setObjectName(self.origin)
         control.setAccessibleName(self.origin)
-        if accessible:
-            control.setAccessibleDescription(accessible)
         self.reset_button = QToolButton()
         set_icon(self.reset_button, "clear")
         set_role(self.reset_button, "reset")
@@ -130,7 +125,6 @@ class FieldRow(QWidget):
         if seal:
             self.binding.draft.seal()
         self.reset_button.setVisible(self.binding.is_set(self.path))
-        self.edited.emit()
 
     def unset(self) -> None:
         """Leave the field out of the body (the unset button)."""

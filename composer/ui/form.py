@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCompleter,
@@ -67,8 +67,6 @@ def _picker(tip: str, name: str) -> MenuButton:
 
 class RequestForm(QWidget):
     """All request fields; edits go to the draft, the draft's changes come back here."""
-
-    kind_changed = Signal(object)  # RequestKind
 
     def __init__(
         self,

@@ -142,8 +142,6 @@ class InputsEditor(QWidget):
             if f"inputs.{name}" != skip_origin:
                 row.editor.set_value(values.get(name, MISSING))
             row.remove.setVisible(row.spec is None or name in values)
-            if row.dice is not None:
-                row.dice.setEnabled(True)
         self.add_button.setEnabled(inputs is MISSING or isinstance(inputs, dict))
         self.empty.setVisible(not self.rows)
         for header in self._headers:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QSize, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QFont, QIcon, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -159,13 +159,24 @@ class LibraryPanel(QWidget):
             kind = entry.preset.kind.label
             details = [kind, entry.preset.description or "", entry.path.name]
             item.setToolTip("\n".join(part for part in details if part))
-            item.setIcon(icon("preset", current_theme().muted))
+            item.setIcon(_row_icon(broken=False))
         else:
             item.setData(str(entry.error), ERROR_ROLE)
             item.setToolTip(f"Cannot be opened: {entry.error.reason if entry.error else ''}")
-            item.setIcon(icon("warning", current_theme().warning))
+            item.setIcon(_row_icon(broken=True))
             item.setEditable(False)
         return item
+
+    def recolor(self) -> None:
+        """Re-tint the rows' icons for the current theme (no re-reading of the folder, which
+        loads and validates every preset)."""
+        self._loading = True  # icon changes are item changes: not renames
+        try:
+            for row in range(self.model.rowCount()):
+                item = self.model.item(row)
+                item.setIcon(_row_icon(broken=item.data(ERROR_ROLE) is not None))
+        finally:
+            self._loading = False
 
     def set_current(self, path: Path | None, dirty: bool) -> None:
         """Show which preset the window holds, and whether it has unsaved edits."""
@@ -373,3 +384,9 @@ def _preset_error() -> type[Exception]:
     from composer.core.presets import PresetError
 
     return PresetError
+
+
+def _row_icon(*, broken: bool) -> QIcon:
+    """A row's icon: a preset, or a warning for a file that does not load."""
+    theme = current_theme()
+    return icon("warning", theme.warning) if broken else icon("preset", theme.muted)

@@ -197,7 +197,6 @@ class MainWindow(PresetCommands, QMainWindow):
                 self.targets.select(self.document.target)
             else:
                 self.document.keep_unchecked(self._open_later)
-            self.form.refresh()
         self.library_panel.refresh()
         self.ensure_runs_view()
         complete_actions(self)
@@ -294,7 +293,7 @@ class MainWindow(PresetCommands, QMainWindow):
         """The system switched light/dark: recolour what palette and roles do not cover."""
         refresh_icons(self)
         self.preview.set_theme(theme)
-        self.library_panel.refresh()
+        self.library_panel.recolor()
         self.form.batch.model.layoutChanged.emit()
         self.webhooks.set_theme(theme)
 

@@ -63,8 +63,7 @@ class PresetCommands:
         self.confirm_discard("starting a new request", self._new_now)
 
     def _new_now(self) -> None:
-        self.document.new(self.binding.kind)
-        self.form.refresh()
+        self.document.new(self.binding.kind)  # the form follows the draft's change
         self.marker.clear_server_errors()
 
     def open_preset(self, path: Path) -> None:
@@ -73,7 +72,6 @@ class PresetCommands:
         def go() -> None:
             if self.document.open_path(path):
                 self.targets.select(self.document.target)
-                self.form.refresh()
                 self.marker.clear_server_errors()
             else:
                 self.library_panel.set_current(self.document.path, self.document.dirty)
@@ -127,7 +125,6 @@ class PresetCommands:
                 self.document.store.remove(other)
             self.document.restore(newest)
             self.targets.select(self.document.target)
-            self.form.refresh()
             self.show_message(f"Restored {Document.describe_saved(newest)}: save it to keep it")
 
         def discard() -> None:
@@ -156,11 +153,9 @@ def install_samples_once(library: PresetLibrary) -> None:
 
 
 def _suggest_name(body: dict[str, Any], kind: RequestKind) -> str:
-    target = body.get(kind.key)
-    prompt = (
-        (body.get("inputs") or {}).get("prompt") if isinstance(body.get("inputs"), dict) else None
-    )
-    parts = [str(target)] if target else [kind.label]
-    if isinstance(prompt, str) and prompt.strip():
-        parts.append(prompt.strip()[:40])
-    return ": ".join(parts)
+    from composer.ui.prompts import suggested_name  # dialogs: loaded when first needed
+
+    inputs = body.get("inputs")
+    prompt = inputs.get("prompt") if isinstance(inputs, dict) else None
+    detail = prompt.strip() if isinstance(prompt, str) else None
+    return suggested_name(body.get(kind.key) or kind.label, detail, kind.label)

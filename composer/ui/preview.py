@@ -35,10 +35,9 @@ from composer.core.bodytext import (
     render_body,
     wire_size,
 )
-from composer.core.draft import DraftChange
+from composer.core.draft import Body, DraftChange, ordered_body
 from composer.core.endpoints import choose_endpoint
 from composer.core.snippets import SNIPPET_LANGUAGES, body_json, snippet
-from composer.core.wire import SHARED_FIELDS
 from composer.ui.binding import DraftBinding
 from composer.ui.icons import set_icon
 from composer.ui.theme import Theme, current_theme, set_role
@@ -214,7 +213,7 @@ class PreviewPane(QWidget):
                 )
             else:
                 self._show_status(self._note, "warning")
-        self.render_snippet()
+        self.render_snippet(body)
 
     def start_highlighting(self) -> None:
         """Colour the JSON from now on (the window's second start-up phase)."""
@@ -232,9 +231,7 @@ class PreviewPane(QWidget):
         replaces it with ``Draft.wire()`` a moment later.
         """
         draft = self.binding.draft
-        order = (*SHARED_FIELDS, draft.kind.key)
-        body = {key: draft.body[key] for key in order if key in draft.body}
-        body.update((k, v) for k, v in draft.body.items() if k not in body)
+        body = ordered_body(draft.body, draft.kind)
         self.endpoint.setText(choose_endpoint(body, draft.kind).describe(self._base_url()))
         self.size_label.setText("")
         self._set_text(render_body(body))
@@ -251,13 +248,15 @@ class PreviewPane(QWidget):
         finally:
             self._programmatic = False
 
-    def render_snippet(self) -> None:
-        """Render the snippet of the visible tab (hidden ones render when shown)."""
+    def render_snippet(self, body: Body | None = None) -> None:
+        """Render the snippet of the visible tab (hidden ones render when shown); ``body``: the
+        draft's wire body when the caller has it already (it costs a conversion)."""
         index = self.tabs.currentIndex()
         if index <= 0:
             return
         language = SNIPPET_LANGUAGES[index - 1]
-        text = snippet(language, self._base_url(), self.binding.draft.wire())
+        wire = body if body is not None else self.binding.draft.wire()
+        text = snippet(language, self._base_url(), wire)
         view = self.snippets[language]
         if view.toPlainText() != text:
             view.setPlainText(text)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
 
 from composer.core.draft import DraftChange, Loc, path_text
@@ -52,8 +52,6 @@ class ProblemSink(Protocol):
 class ProblemMarker(QObject):
     """Routes problems to the widgets owning their paths."""
 
-    updated = Signal()  # after every dispatch; unplaced and counts may have changed
-
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._owners: dict[Loc, ProblemSink] = {}
@@ -64,10 +62,6 @@ class ProblemMarker(QObject):
     def register(self, prefix: Loc, sink: ProblemSink) -> None:
         """Make ``sink`` the owner of problems at ``prefix`` and below (longest prefix wins)."""
         self._owners[prefix] = sink
-
-    def unregister(self, prefix: Loc) -> None:
-        """Forget the owner of ``prefix``."""
-        self._owners.pop(prefix, None)
 
     @property
     def problems(self) -> list[Problem]:
@@ -131,7 +125,6 @@ class ProblemMarker(QObject):
         for prefix, problems in grouped.items():
             self._owners[prefix].show_problems(problems)
         self.unplaced = unplaced
-        self.updated.emit()
 
 
 def describe(problem: Problem) -> str:

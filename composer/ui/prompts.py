@@ -64,3 +64,12 @@ def ask_name(
     dialog.finished.connect(finished)
     dialog.open()
     return dialog
+
+
+def suggested_name(subject: object, detail: str | None, fallback: str) -> str:
+    """A preset name to offer: ``subject: detail`` (the detail cut to 40 characters), either one
+    alone, or ``fallback`` when there is neither."""
+    parts = [str(subject)] if subject else []
+    if detail:
+        parts.append(detail[:40])
+    return ": ".join(parts) or fallback

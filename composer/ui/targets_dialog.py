@@ -223,17 +223,16 @@ class TargetsDialog(QDialog):
         self.remove_button.setEnabled(editable)
         self.key.setEnabled(not profile.is_sandbox)
         self.save_key.setEnabled(not profile.is_sandbox)
-        self.clear_key.setEnabled(not profile.is_sandbox and self._has_key(profile))
-        self._describe_key(profile)
+        # One keyring read per selection (each can take a moment): the sandbox needs none.
+        has_key = not profile.is_sandbox and bool(self.store.api_key(profile))
+        self.clear_key.setEnabled(has_key)
+        self._describe_key(profile, has_key)
         self._check_url()
 
-    def _has_key(self, profile: Profile) -> bool:
-        return bool(self.store.api_key(profile))
-
-    def _describe_key(self, profile: Profile) -> None:
+    def _describe_key(self, profile: Profile, has_key: bool) -> None:
         if profile.is_sandbox:
             text = "The built-in sandbox needs no key."
-        elif self._has_key(profile):
+        elif has_key:
             where = "for this session only" if self.store.key_notice else "in the system keyring"
             text = f"A key is stored {where}."
         else:

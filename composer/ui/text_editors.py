@@ -133,6 +133,7 @@ class ImageEditor(ValueEditor):
         self.edit.textEdited.connect(self._on_text)
         self._dialog: QFileDialog | None = None
         self._value: Any = MISSING
+        self._thumbnail_uri = ""  # the data URI the thumbnail shows ("" when hidden)
 
     def main_widget(self) -> QWidget:
         return self.edit
@@ -192,6 +193,12 @@ class ImageEditor(ValueEditor):
         self._show_thumbnail(text if inline else "")
 
     def _show_thumbnail(self, uri: str) -> None:
+        # Every edit elsewhere in the inputs re-shows this row's value, and the draft shares
+        # unchanged values (copy-on-write): the same URI is the same object, so this check is
+        # instant, while decoding and scaling a large inline image on each keystroke is not.
+        if uri == self._thumbnail_uri:  # identity first: no scan of the text
+            return
+        self._thumbnail_uri = uri
         pixmap = QPixmap()
         if uri and ";base64," in uri[:100]:
             try:

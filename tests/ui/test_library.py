@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from composer.core.presets import load_preset
 from composer.resources import sample_preset_names
 from composer.ui.main_window import MainWindow
+from composer.ui.theme import DARK
 from tests.ui.conftest import WindowFactory
 
 
@@ -153,3 +155,19 @@ def test_close_with_unsaved_edits_asks_first(make_window: WindowFactory, qtbot: 
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=1000)
     assert not window.document.store.own_path.exists()
     QApplication.processEvents()
+
+
+def test_a_theme_switch_recolours_the_list_without_reading_the_folder(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    panel = window.library_panel
+    names = panel.names()
+    assert names and panel.library is not None
+
+    def no_reading() -> object:
+        raise AssertionError("the folder is read again")
+
+    monkeypatch.setattr(panel.library, "entries", no_reading)
+    window._on_theme_changed(DARK)
+    assert panel.names() == names
+    assert not panel.model.item(0).icon().isNull()

@@ -11,11 +11,11 @@ from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QMessageBox, QSpinBox, QWidget
 
 from composer.core.history import HistoryError, HistoryStore, SentRequest
-from composer.core.wire import RequestKind, kind_of
+from composer.core.wire import guess_kind
 from composer.ui.banner import Banner
 from composer.ui.history.details import HistoryDetails
 from composer.ui.history.model import HistoryListModel
-from composer.ui.prompts import ask_name
+from composer.ui.prompts import ask_name, suggested_name
 
 if TYPE_CHECKING:
     from composer.core.library import PresetLibrary
@@ -65,7 +65,9 @@ class HistoryActions:
             return
         detail = self.details.detail
         suggestion = (
-            _suggest(detail.summary.subject_id, detail.summary.inputs_preview) if detail else ""
+            suggested_name(detail.summary.subject_id, detail.summary.inputs_preview, "From history")
+            if detail
+            else ""
         )
 
         def named(name: str | None) -> None:
@@ -88,7 +90,7 @@ class HistoryActions:
         except HistoryError as exc:
             self.message.emit(str(exc))
             return None
-        kind = _kind(sent)
+        kind = guess_kind(sent.kind, sent.body)
         validation = validate_body(sent.body, kind)
         if validation.request is None:
             first = validation.errors[0]
@@ -206,17 +208,3 @@ class HistoryActions:
             + (f"; {pruned:,} older ones deleted" if pruned else "")
         )
         return pruned
-
-
-def _kind(sent: SentRequest) -> RequestKind:
-    try:
-        return RequestKind(sent.kind)
-    except ValueError:
-        return kind_of(sent.body) or RequestKind.MODEL
-
-
-def _suggest(subject: str | None, preview: str) -> str:
-    parts = [subject] if subject else []
-    if preview:
-        parts.append(preview[:40])
-    return ": ".join(parts) or "From history"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -34,6 +34,7 @@ from composer.ui.history.model import status_color
 from composer.ui.outputs.gallery import OutputsGallery
 from composer.ui.outputs.grid_view import BatchGridView
 from composer.ui.outputs.images import OutputSource
+from composer.ui.runs import texts
 from composer.ui.theme import set_role
 
 RUN_COLUMNS: Final = (
@@ -46,16 +47,6 @@ RUN_COLUMNS: Final = (
     "Outputs",
     "Run id",
 )
-
-
-def seconds_text(value: float | None) -> str:
-    """``4.2 s``, ``2 min 05 s``; empty when unknown."""
-    if value is None:
-        return ""
-    if value < 60:
-        return f"{value:.1f} s"
-    minutes, seconds = divmod(round(value), 60)
-    return f"{minutes} min {seconds:02d} s"
 
 
 def changes_text(record: RunRecord) -> str:
@@ -234,8 +225,8 @@ class HistoryDetails(QWidget):
                 values,
                 record.status or "—",
                 created,
-                seconds_text(record.run_duration),
-                seconds_text(record.cold_start_duration),
+                texts.duration(record.run_duration),
+                texts.duration(record.cold_start_duration),
                 str(len(record.outputs)),
                 record.run_id or "not known",
             )
@@ -244,8 +235,8 @@ class HistoryDetails(QWidget):
                 if column == 2:
                     item.setToolTip(changes_text(record))
                     color = status_color(record.status or "")
-                    if color:
-                        item.setForeground(QBrush(QColor(color)))
+                    if color is not None:
+                        item.setForeground(QBrush(color))
                 if column == 7:
                     item.setToolTip("\n".join(filter(None, (record.run_id, record.error))))
                 self.runs.setItem(row, column, item)

@@ -14,7 +14,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from composer.core.history import HistoryQuery, HistoryStore, SubmissionSummary
-from composer.ui.theme import current_theme
+from composer.core.runs import RunStatus
+from composer.ui.runs import texts
+from composer.ui.runs.delegates import status_color as run_status_color
 
 PAGE_SIZE: Final = 100  # rows per read: a few screens of the list
 SUMMARY_ROLE: Final = Qt.ItemDataRole.UserRole + 1
@@ -47,18 +49,18 @@ def runs_text(summary: SubmissionSummary) -> str:
     return f"{summary.runs_done} / {summary.run_count}"
 
 
-def status_color(status: str) -> str | None:
-    """The theme colour of a status, None for the normal text colour."""
-    theme = current_theme()
-    if status in ("failed", "error", "timeout"):
-        return theme.error
-    if status == "cancelled":
-        return theme.warning
-    if status == "success":
-        return theme.json_string
-    if status in ("running", "queued", "started", "not-started", "submitted"):
-        return theme.accent
-    return None
+# The history's own statuses of a submission, as the runs panel names the same situation.
+_AS_RUN_STATUS: Final[dict[str, str]] = {
+    "error": texts.REFUSED,  # the request was not accepted
+    "submitted": RunStatus.NOT_STARTED,  # accepted; no run status heard yet
+}
+
+
+def status_color(status: str) -> QColor | None:
+    """The colour the runs panel gives a status; None (the normal text colour) for no status."""
+    if not status:
+        return None
+    return run_status_color(_AS_RUN_STATUS.get(status, status))
 
 
 class HistoryListModel(QAbstractTableModel):
@@ -160,7 +162,7 @@ class HistoryListModel(QAbstractTableModel):
             return self._tooltip(summary, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             color = status_color(summary.status)
-            return QBrush(QColor(color)) if color else None
+            return QBrush(color) if color is not None else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 4:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMenu
+from PySide6.QtWidgets import QDockWidget
 
 from composer.core.history import SentRequest, SubmissionSummary
-from composer.core.wire import RequestKind, kind_of
+from composer.core.wire import guess_kind
 from composer.ui.history.view import HistoryView
 from composer.ui.outputs.images import OutputSource
 
@@ -72,7 +72,7 @@ class HistoryHook(QObject):
         self.action.triggered.connect(lambda _checked=False: self.show())
         window.addAction(self.action)
         window.actions_by_name["history"] = self.action
-        self._view_menu().addAction(self.action)
+        self.window.menus["&View"].addAction(self.action)
         self._fallbacks: dict[str, OutputSource] = {}
         self._refresh = QTimer(self)
         self._refresh.setSingleShot(True)
@@ -87,13 +87,6 @@ class HistoryHook(QObject):
             # fire during a busy batch).
             controller.on_submission(lambda _submission: self._refresh_soon())
             controller.on_run(lambda _submission, _state: self._refresh_soon())
-
-    def _view_menu(self) -> QMenu:
-        for action in self.window.menuBar().actions():
-            menu = action.menu()
-            if isinstance(menu, QMenu) and action.text().replace("&", "") == "View":
-                return menu
-        return self.window.menuBar().addMenu("&View")
 
     # --- showing ---
 
@@ -129,16 +122,12 @@ class HistoryHook(QObject):
         from composer.core.presets import Preset
 
         window = self.window
-        try:
-            kind = RequestKind(sent.kind)
-        except ValueError:
-            kind = kind_of(sent.body) or RequestKind.MODEL
+        kind = guess_kind(sent.kind, sent.body)
         subject = sent.body.get(kind.key)
         name = f"From history: {subject}" if subject else "From history"
         preset = Preset(name, kind, dict(sent.body), target=sent.target_name)
         window.document.open_preset(preset, None)
         window.targets.select(sent.target_name)
-        window.form.refresh()
         window.marker.clear_server_errors()
         window.binding.settle_now()
         note = (
