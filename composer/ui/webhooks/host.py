@@ -224,8 +224,7 @@ class WebhookLabHost(QObject):
     def _redraw_pages(self) -> None:
         run_ids, self._changed_runs = self._changed_runs, set()
         for page in self.pages:
-            if page.isVisible():
-                page.refresh(run_ids)
+            page.refresh(run_ids)  # a page out of sight notes it and catches up when shown
 
     def connect_runs(self, controller: RunsController) -> None:
         """Tie the lab to the window's runs (see the module docstring)."""
