@@ -1,7 +1,7 @@
 """What the runs panel has selected, as plain values for the detail pages (no Qt).
 
 Detail pages (the outputs gallery, the batch grid, the webhook timeline...) receive these through
-``show_run`` / ``show_batch`` (see :mod:`composer.ui.runs.view`), so they can be written and
+``show_selection`` (see :mod:`composer.ui.runs.view`), so they can be written and
 tested without the panel.
 """
 

@@ -232,10 +232,6 @@ class EventsModel(QStandardItemModel):
         if runs:
             self.runs_changed.emit(runs)
 
-    def record_at(self, row: int) -> WebhookRecord:
-        """The record of a source row."""
-        return self.records[row]
-
     def run_records(self, run_id: str) -> list[WebhookRecord]:
         """The records naming ``run_id``, in arrival order."""
         return list(self.by_run.get(run_id, ()))

@@ -200,10 +200,6 @@ class EventsPanel(QWidget):
         self.proxy.set_filter(**change)  # type: ignore[arg-type]
         self._refresh_count()
 
-    def set_run_filter(self, run_id: str) -> None:
-        """Show only the events of one run (e.g. the run selected in the runs panel)."""
-        self.run_filter.setText(run_id)
-
     def _refresh_vocabulary(self) -> None:
         for combo, words in (
             (self.event_filter, self.model.event_types),
