@@ -9,7 +9,7 @@
   :func:`composer.client.session.needs_local_webhook`). It serves in a process of its own
   (:class:`~composer.servers.receiver_process.ReceiverProcess`: thousands of webhooks then do
   not take the window's turns at the interpreter lock); every delivery is handed to a callback
-  on the UI thread (through a queued Qt signal).
+  on the UI thread (through a :class:`~composer.ui.webhooks.handoff.Handoff`).
 
 The UI only starts and stops these; the servers themselves run on their own threads and loops.
 """
@@ -22,13 +22,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from composer.core.profiles import SANDBOX_API_KEY
+from composer.ui.webhooks.handoff import Handoff
 
 if TYPE_CHECKING:
     from composer.servers.receiver import WebhookReceiver
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SANDBOX_SPEED: Final = 5.0
 """Speed factor of the built-in sandbox in the app: a flux-dev run takes a few seconds."""
-SIGNAL_RECEIVED: Final = "2received(PyObject)"
+SIGNAL_RECEIVED: Final = "2received(QVariantList)"
 DRAIN_BUDGET: Final = 0.004  # seconds of deliveries handed over before other events get a turn
 PATH: Final = "/composer-runs"
 """The path of the discovery webhook (any path reaches the receiver; this one says whose)."""
@@ -191,10 +191,11 @@ class DiscoveryWebhooks(QObject):
     Deliveries come in bursts (a batch's runs change together); the receiver's thread queues
     them and wakes the UI thread once per burst, which then hands them over in one go, rather
     than one queued signal (and one hand-over of the interpreter lock) per delivery.
+    ``received(list[WebhookRecord])`` gives the records handed over by each such turn (the
+    webhook lab listens).
     """
 
-    arrived = Signal()  # emitted on the receiver's thread when the queue was empty
-    received = Signal(object)  # each WebhookRecord, on the UI thread (the webhook lab may listen)
+    received = Signal(list)
 
     def __init__(self, on_payload: Callable[[Any], object], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -202,11 +203,7 @@ class DiscoveryWebhooks(QObject):
         self.delivered = 0
         self._on_payload = on_payload
         self._starting: asyncio.Future[str] | None = None
-        self._waiting: deque[Any] = deque()
-        self._lock = threading.Lock()
-        self._woken = False
-        # Emitted on the receiver's thread; Qt queues it to this object's (the UI) thread.
-        self.arrived.connect(self._drain)
+        self._handoff = Handoff(self._drain, parent=self)
 
     @property
     def url(self) -> str | None:
@@ -238,39 +235,26 @@ class DiscoveryWebhooks(QObject):
             from composer.servers.receiver_process import ReceiverProcess
 
             receiver = ReceiverProcess()
-        receiver.subscribe(self._queue)
+        receiver.subscribe(self._handoff.put)
         receiver.start()
         self.receiver = receiver
         return receiver.url.rstrip("/") + PATH
 
-    def _queue(self, record: Any) -> None:
-        """On the receiver's thread: keep the record, wake the UI thread if it sleeps."""
-        with self._lock:
-            self._waiting.append(record)
-            wake, self._woken = not self._woken, True
-        if wake:
-            self.arrived.emit()
-
     def _drain(self) -> None:
         """On the UI thread: hand the waiting deliveries over, a few milliseconds' worth at a
         time (a burst of hundreds then never holds the window for long)."""
-        listened = self.receivers(SIGNAL_RECEIVED) > 0
         deadline = time.monotonic() + DRAIN_BUDGET
-        while True:
-            with self._lock:
-                if not self._waiting:
-                    self._woken = False
-                    return
-                record = self._waiting.popleft()
+        handed: list[Any] = []
+        while time.monotonic() <= deadline and (taken := self._handoff.take(1)):
+            record = taken[0]
             self.delivered += 1
             payload = getattr(record, "json", None)
             if payload is not None:
                 self._on_payload(payload)
-            if listened:
-                self.received.emit(record)
-            if time.monotonic() > deadline:
-                QTimer.singleShot(0, self._drain)  # the rest after other events had a turn
-                return
+            handed.append(record)
+        self._handoff.continue_later()  # the rest after other events had a turn
+        if handed and self.receivers(SIGNAL_RECEIVED) > 0:
+            self.received.emit(handed)
 
     def stop(self) -> None:
         """Stop receiving (idempotent)."""

@@ -242,11 +242,13 @@ class WebhookLabHost(QObject):
             if record.json is not None:
                 self.runs.feed_webhook(record.json)
 
-    def _from_runs_endpoint(self, record: Any) -> None:
-        # One by one from the endpoint; listed (and kept) together at the next turn of the loop.
+    def _from_runs_endpoint(self, records: list[WebhookRecord]) -> None:
+        # What the endpoint handed over in one turn; listed (and kept) from the loop's next turn.
+        if not records:
+            return
         if not self._from_endpoint:
             QTimer.singleShot(0, self._list_endpoint_records)
-        self._from_endpoint.append(record)
+        self._from_endpoint.extend(records)
 
     def _list_endpoint_records(self) -> None:
         if self.lab is not None and not Shiboken.isValid(self.lab):
