@@ -17,10 +17,7 @@ The UI only starts and stops these; the servers themselves run on their own thre
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -28,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from PySide6.QtCore import QObject, Signal
 
 from composer.core.profiles import SANDBOX_API_KEY
+from composer.servers.child_process import ChildStartError, bundled, spawn_child, stop_child
 from composer.ui.webhooks.handoff import Handoff
 
 if TYPE_CHECKING:
@@ -81,7 +79,7 @@ class BuiltinSandbox:
         self.concurrency = concurrency
         self.sandbox: Sandbox | None = None  # an in-process sandbox given by running_at()
         self._own: Sandbox | None = None  # one this object started in-process (bundled app)
-        self.process: subprocess.Popen[str] | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.url: str | None = None
         self._starting: asyncio.Future[str] | None = None
 
@@ -118,29 +116,14 @@ class BuiltinSandbox:
 
     def _start(self) -> str:
         self.stop()
-        if getattr(sys, "frozen", False):
+        if bundled():
             # A bundled app's executable is composer itself, which cannot run a -c script:
             # the sandbox then runs on a thread of this process.
             return self._start_here()
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, self.token, str(self.speed), str(self.concurrency)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        except OSError as exc:
-            raise SandboxStartError(f"cannot start a Python process: {exc}") from exc
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        if not line.startswith("http"):
-            process.kill()
-            _out, err = process.communicate(timeout=5)
-            reason = (err.strip().splitlines() or ["it exited at once"])[-1]
-            raise SandboxStartError(reason)
-        # Keep reading its stderr, so a chatty sandbox never blocks on a full pipe.
-        threading.Thread(target=_discard, args=(process.stderr,), daemon=True).start()
+            process, line = spawn_child(_CHILD, self.token, str(self.speed), str(self.concurrency))
+        except ChildStartError as exc:
+            raise SandboxStartError(str(exc)) from exc
         self.process, self.url = process, line
         return line
 
@@ -168,21 +151,10 @@ class BuiltinSandbox:
         if process is None:
             return
         try:
-            if process.stdin is not None:
-                process.stdin.close()  # the sandbox stops cleanly when its stdin closes
-            process.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            process.kill()
-            process.wait()
+            stop_child(process)  # the sandbox stops cleanly when its stdin closes
         finally:
             if process.stdout is not None:
                 process.stdout.close()
-
-
-def _discard(stream: Any) -> None:
-    with contextlib.suppress(OSError, ValueError):
-        for _line in stream:
-            pass
 
 
 class DiscoveryWebhooks(QObject):
@@ -226,7 +198,7 @@ class DiscoveryWebhooks(QObject):
 
     def _start(self) -> str:
         receiver: WebhookReceiver | ReceiverProcess
-        if getattr(sys, "frozen", False):
+        if bundled():
             # A bundled app's executable cannot run a -c script: a thread of this process.
             from composer.servers.receiver import WebhookReceiver
 
