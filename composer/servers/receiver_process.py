@@ -27,12 +27,12 @@ import contextlib
 import pickle
 import struct
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from typing import IO, Final
 
 from composer.core.webhooks import WebhookRecord
+from composer.servers.child_process import ChildStartError, spawn_child, stop_child
 
 RecordCallback = Callable[[WebhookRecord], None]
 _HEADER: Final = struct.Struct("!I")
@@ -93,20 +93,10 @@ class ReceiverProcess:
     def start(self) -> str:
         """Start the child and wait for its URL (blocking: call it off the UI thread)."""
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
-        except OSError as exc:
-            raise ReceiverStartError(f"cannot start a Python process: {exc}") from exc
+            process, line = spawn_child(_CHILD)
+        except ChildStartError as exc:
+            raise ReceiverStartError(f"the webhook receiver process did not start: {exc}") from exc
         assert process.stdout is not None
-        line = process.stdout.readline().decode(errors="replace").strip()
-        if not line.startswith("http"):
-            process.kill()
-            process.wait()
-            raise ReceiverStartError("the webhook receiver process exited at once")
         self.process, self.url = process, line
         self._reader = threading.Thread(
             target=self._read, args=(process.stdout,), name="composer-receiver-pipe", daemon=True
@@ -132,13 +122,7 @@ class ReceiverProcess:
         process, self.process = self.process, None
         if process is None:
             return
-        try:
-            if process.stdin is not None:
-                process.stdin.close()  # the child stops cleanly when its stdin closes
-            process.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            process.kill()
-            process.wait()
+        stop_child(process)
         if self._reader is not None:
             self._reader.join(timeout=5)
         if process.stdout is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import html
 from pathlib import Path
 from typing import Final
 
@@ -271,7 +272,9 @@ class OutputsGallery(OutputPanel):
         name = media_file_name(item, position)
         row = QWidget()
         row.setObjectName("output_file")
-        link = QLabel(f'<a href="{item.url}">{_escape(name)}</a>')
+        # Both escaped: a URL with a quote or an ampersand would break (or bend) the markup.
+        href = html.escape(item.url, quote=True)
+        link = QLabel(f'<a href="{href}">{html.escape(name, quote=True)}</a>')
         link.setObjectName("output_file__link")
         link.setToolTip(f"Open with the system's handler\n{item.url}")
         link.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -373,7 +376,3 @@ class OutputsGallery(OutputPanel):
             return None
         file = OutputFile(path.name, url=item.url)
         return self.save_bar.save_to(self.source, [file], [path])
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

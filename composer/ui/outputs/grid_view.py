@@ -44,7 +44,6 @@ from composer.core.grid import BatchGrid, GridPlace, batch_summary, grid_for
 from composer.core.output_files import OutputFile, batch_prefix, files_of_run
 from composer.core.runs import RunState
 from composer.ui.outputs.cells import GridCell, first_picture, header_label
-from composer.ui.outputs.gallery import is_image
 from composer.ui.outputs.images import OutputSource
 from composer.ui.outputs.panel import OutputPanel
 from composer.ui.outputs.saving import SaveBar, choose_folder
@@ -465,7 +464,3 @@ class BatchGridView(OutputPanel):
         if self.source is None:
             return None
         return self.save_bar.save(self.source, self.files(), folder)
-
-    def image_count(self) -> int:
-        """How many pictures the batch's runs have produced so far."""
-        return sum(1 for s in self.states.values() for item in s.media if is_image(item))

@@ -121,7 +121,8 @@ class SaveBar(QWidget):
             self._say("Nothing to save yet: this run has no outputs.", "muted")
             return None
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            # No mkdir here: the writer creates missing folders, and plan_paths takes a missing
+            # folder as empty; listing it can still fail (permissions).
             paths = plan_paths(folder, [file.name for file in files])
         except OSError as exc:
             self._say(f"Cannot save to {folder}: {exc.strerror or exc}", "error")

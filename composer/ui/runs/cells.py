@@ -101,9 +101,7 @@ def run_cell(
     if role == Role.STATUS:
         return status
     if role == Role.PROGRESS:
-        if state is None:
-            return None
-        return 1.0 if state.succeeded else state.progress
+        return _progress(state)
     if role == _DISPLAY:
         return _run_text(submission, combination, in_batch, state, status, elapsed, column)
     if role == _TOOLTIP:
@@ -134,8 +132,7 @@ def _run_text(
         case Column.STATUS:
             return texts.status_label(status)
         case Column.PROGRESS:
-            progress = 1.0 if state is not None and state.succeeded else None
-            return texts.percent(progress or (state.progress if state else None))
+            return texts.percent(_progress(state))
         case Column.DETAIL:
             return detail(submission, state, status)
         case Column.QUEUE:
@@ -153,6 +150,13 @@ def _run_text(
             return (run_ids[combination] if combination < len(run_ids) else None) or ""
 
 
+def _progress(state: RunState | None) -> float | None:
+    """A run's progress, 0..1 (a success is whole whatever the last report said)."""
+    if state is None:
+        return None
+    return 1.0 if state.succeeded else state.progress
+
+
 def run_name(submission: Submission, combination: int, in_batch: bool) -> str:
     """A single run is named after its preset; a batch run by its own batch values."""
     if not in_batch:
@@ -166,10 +170,9 @@ def run_name(submission: Submission, combination: int, in_batch: bool) -> str:
 
 def detail(submission: Submission, state: RunState | None, status: str) -> str:
     """The details column of a run row."""
-    if status == texts.SENDING:
-        return f"Sending to {submission.target}…"
-    if status == texts.REFUSED and submission.error is not None:
-        return str(submission.error)
+    sending = _sending_detail(submission, status)
+    if sending is not None:
+        return sending
     if state is None:
         if submission.discovery_error:
             return submission.discovery_error
@@ -177,6 +180,15 @@ def detail(submission: Submission, state: RunState | None, status: str) -> str:
             return "; ".join(submission.notes) or "Nothing to follow"
         return texts.run_detail(None)
     return texts.run_detail(state)
+
+
+def _sending_detail(submission: Submission, status: str) -> str | None:
+    """The details of a request being sent or refused (None otherwise); runs and batches alike."""
+    if status == texts.SENDING:
+        return f"Sending to {submission.target}…"
+    if status == texts.REFUSED and submission.error is not None:
+        return str(submission.error)
+    return None
 
 
 def _run_tooltip(
@@ -247,10 +259,9 @@ def group_cell(
         case Column.DETAIL:
             if submission.discovery_error:
                 return submission.discovery_error
-            if status == texts.SENDING:
-                return f"Sending to {submission.target}…"
-            if status == texts.REFUSED and submission.error is not None:
-                return str(submission.error)
+            sending = _sending_detail(submission, status)
+            if sending is not None:
+                return sending
             return counts or "; ".join(submission.notes)
         case Column.ELAPSED:
             return "" if submission.sending else texts.duration(elapsed)

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
@@ -50,14 +49,12 @@ from composer.core.snippets import KEY_VARIABLE
 from composer.ui.runs.local_servers import BuiltinSandbox, DiscoveryWebhooks
 from composer.ui.runs.notify import FinishNotifier
 from composer.ui.targets import TargetChoice
+from composer.ui.webhooks.tasks import spawn
 
 if TYPE_CHECKING:
     from composer.ui.catalogue import CatalogueSource
     from composer.ui.main_window import MainWindow, SubmitRequest
     from composer.ui.targets_dialog import TargetsDialog
-
-
-logger = logging.getLogger(__name__)
 
 
 class RunsController(QObject):
@@ -221,7 +218,7 @@ class RunsController(QObject):
 
     # --- submitting ---
 
-    def on_submit_requested(self, request: SubmitRequest) -> asyncio.Task[Submission | None]:
+    def on_submit_requested(self, request: SubmitRequest) -> asyncio.Task[Submission | None] | None:
         """Submit (the window's signal) in the background."""
         return self._spawn(self.submit(request))
 
@@ -275,7 +272,9 @@ class RunsController(QObject):
 
     # --- the runs panel's actions ---
 
-    def on_cancel_requested(self, submission: Submission, run_id: str | None) -> asyncio.Task[None]:
+    def on_cancel_requested(
+        self, submission: Submission, run_id: str | None
+    ) -> asyncio.Task[None] | None:
         """Cancel a run (or every open run of a submission) in the background."""
         return self._spawn(self.cancel(submission, run_id))
 
@@ -295,7 +294,7 @@ class RunsController(QObject):
         else:
             self.window.show_message(f"Asked to cancel {len(results)} runs of {submission.label}")
 
-    def on_rerun_requested(self, submission: Submission) -> asyncio.Task[Submission | None]:
+    def on_rerun_requested(self, submission: Submission) -> asyncio.Task[Submission | None] | None:
         """Send a submission's request again, in the background."""
         return self._spawn(self.rerun(submission))
 
@@ -354,20 +353,16 @@ class RunsController(QObject):
 
     # --- lifecycle ---
 
-    def _spawn[T](self, coro: Any) -> asyncio.Task[T]:
-        task: asyncio.Task[T] = asyncio.ensure_future(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self._finished)
-        return task
+    def _spawn[T](self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T] | None:
+        """Run a background action; a bug in it is said in the window, not only logged.
 
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        """A background action ended; a bug in it is said in the window, not only logged."""
-        self.tasks.discard(task)
-        if task.cancelled() or task.exception() is None:
-            return
-        exc = task.exception()
-        logger.error("a runs action failed", exc_info=exc)
-        self.window.show_message(f"That did not work ({type(exc).__name__}: {exc})")
+        Kept in :attr:`tasks` while it runs, so :meth:`aclose` can cancel it.
+        """
+        task = spawn(coro, self.window.show_message, describe=_did_not_work)
+        if task is not None:
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        return task
 
     async def aclose(self) -> None:
         """Stop following (the runs go on), finish history writes, stop the local servers."""
@@ -382,6 +377,10 @@ class RunsController(QObject):
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.webhooks.stop)
         await loop.run_in_executor(None, self.sandbox.stop)
+
+
+def _did_not_work(error: BaseException) -> str:
+    return f"That did not work ({type(error).__name__}: {error})"
 
 
 def _add[T](listeners: list[T], listener: T) -> Callable[[], None]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from composer.core.runs import RunState
-from composer.ui.runs import texts
+from composer.ui.runs import cells, texts
 from composer.ui.runs.delegates import status_color
 from composer.ui.runs.selection import BatchSnapshot, RunSelection
 from composer.ui.theme import current_theme
@@ -80,14 +80,11 @@ class SummaryPage(QTextBrowser):
         title = submission.label
         if index is not None:
             title = f"{title} · run {index + 1} of {len(submission.combinations)}"
-        status = texts.row_status(state) if state is not None else self._no_state(submission)
+        # The chip and the detail line of the run's row, so the page and the row agree.
+        status = cells.run_status(submission, state)
         line = f"{submission.target} · {submission.endpoint.describe(submission.base_url)}"
         parts = [self._header(title, status, line)]
-        detail = (
-            texts.run_detail(state)
-            if state is not None
-            else (str(submission.error) if submission.error else texts.run_detail(None))
-        )
+        detail = cells.detail(submission, state, status)
         if detail:
             parts.append(f"<p>{_e(detail)}</p>")
         rows: list[tuple[str, str]] = []
@@ -129,17 +126,9 @@ class SummaryPage(QTextBrowser):
         parts.append(self._table(rows))
         if state is not None and state.outputs:
             parts.append(self._outputs(state))
-        if submission.notes:
+        if submission.notes and detail != "; ".join(submission.notes):  # not twice
             parts.append("".join(f"<p><i>{_e(note)}</i></p>" for note in submission.notes))
         return "".join(parts)
-
-    @staticmethod
-    def _no_state(submission: Submission) -> str:
-        if submission.sending:
-            return texts.SENDING
-        if submission.error is not None:
-            return texts.REFUSED
-        return texts.WAITING if submission.tracked else texts.NOT_RUN
 
     def _outputs(self, state: RunState) -> str:
         items = []
@@ -155,17 +144,11 @@ class SummaryPage(QTextBrowser):
     def _batch_html(self, batch: BatchSnapshot) -> str:
         submission = batch.submission
         total = len(batch.combinations)
-        statuses = [
-            texts.row_status(state) if state is not None else texts.WAITING
-            for state in batch.states
-        ]
-        status = texts.batch_status(statuses) if statuses else texts.NOT_RUN
+        statuses = list(batch.statuses)
+        status = texts.batch_status(statuses)
         line = f"{submission.target} · {submission.endpoint.describe(submission.base_url)}"
         parts = [self._header(f"{batch.label} · {total} runs", status, line)]
-        counts: dict[str, int] = {}
-        for item in statuses:
-            counts[item] = counts.get(item, 0) + 1
-        summary = ", ".join(f"{count} {texts.status_label(s)}" for s, count in counts.items())
+        summary = texts.status_counts(statuses)
         rows = [
             ("Runs", _e(f"{batch.done} of {total} done" + (f" ({summary})" if summary else "")))
         ]

@@ -9,7 +9,7 @@
   :func:`composer.client.session.needs_local_webhook`). It serves in a process of its own
   (:class:`~composer.servers.receiver_process.ReceiverProcess`: thousands of webhooks then do
   not take the window's turns at the interpreter lock); every delivery is handed to a callback
-  on the UI thread (through a queued Qt signal).
+  on the UI thread (through a :class:`~composer.ui.webhooks.handoff.Handoff`).
 
 The UI only starts and stops these; the servers themselves run on their own threads and loops.
 """
@@ -17,18 +17,16 @@ The UI only starts and stops these; the servers themselves run on their own thre
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import subprocess
-import sys
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from composer.core.profiles import SANDBOX_API_KEY
+from composer.servers.child_process import ChildStartError, bundled, spawn_child, stop_child
+from composer.ui.webhooks.handoff import Handoff
 
 if TYPE_CHECKING:
     from composer.servers.receiver import WebhookReceiver
@@ -37,7 +35,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SANDBOX_SPEED: Final = 5.0
 """Speed factor of the built-in sandbox in the app: a flux-dev run takes a few seconds."""
-SIGNAL_RECEIVED: Final = "2received(PyObject)"
+SIGNAL_RECEIVED: Final = "2received(QVariantList)"
 DRAIN_BUDGET: Final = 0.004  # seconds of deliveries handed over before other events get a turn
 PATH: Final = "/composer-runs"
 """The path of the discovery webhook (any path reaches the receiver; this one says whose)."""
@@ -81,7 +79,7 @@ class BuiltinSandbox:
         self.concurrency = concurrency
         self.sandbox: Sandbox | None = None  # an in-process sandbox given by running_at()
         self._own: Sandbox | None = None  # one this object started in-process (bundled app)
-        self.process: subprocess.Popen[str] | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.url: str | None = None
         self._starting: asyncio.Future[str] | None = None
 
@@ -118,29 +116,14 @@ class BuiltinSandbox:
 
     def _start(self) -> str:
         self.stop()
-        if getattr(sys, "frozen", False):
+        if bundled():
             # A bundled app's executable is composer itself, which cannot run a -c script:
             # the sandbox then runs on a thread of this process.
             return self._start_here()
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, self.token, str(self.speed), str(self.concurrency)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        except OSError as exc:
-            raise SandboxStartError(f"cannot start a Python process: {exc}") from exc
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        if not line.startswith("http"):
-            process.kill()
-            _out, err = process.communicate(timeout=5)
-            reason = (err.strip().splitlines() or ["it exited at once"])[-1]
-            raise SandboxStartError(reason)
-        # Keep reading its stderr, so a chatty sandbox never blocks on a full pipe.
-        threading.Thread(target=_discard, args=(process.stderr,), daemon=True).start()
+            process, line = spawn_child(_CHILD, self.token, str(self.speed), str(self.concurrency))
+        except ChildStartError as exc:
+            raise SandboxStartError(str(exc)) from exc
         self.process, self.url = process, line
         return line
 
@@ -168,21 +151,10 @@ class BuiltinSandbox:
         if process is None:
             return
         try:
-            if process.stdin is not None:
-                process.stdin.close()  # the sandbox stops cleanly when its stdin closes
-            process.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            process.kill()
-            process.wait()
+            stop_child(process)  # the sandbox stops cleanly when its stdin closes
         finally:
             if process.stdout is not None:
                 process.stdout.close()
-
-
-def _discard(stream: Any) -> None:
-    with contextlib.suppress(OSError, ValueError):
-        for _line in stream:
-            pass
 
 
 class DiscoveryWebhooks(QObject):
@@ -191,10 +163,11 @@ class DiscoveryWebhooks(QObject):
     Deliveries come in bursts (a batch's runs change together); the receiver's thread queues
     them and wakes the UI thread once per burst, which then hands them over in one go, rather
     than one queued signal (and one hand-over of the interpreter lock) per delivery.
+    ``received(list[WebhookRecord])`` gives the records handed over by each such turn (the
+    webhook lab listens).
     """
 
-    arrived = Signal()  # emitted on the receiver's thread when the queue was empty
-    received = Signal(object)  # each WebhookRecord, on the UI thread (the webhook lab may listen)
+    received = Signal(list)
 
     def __init__(self, on_payload: Callable[[Any], object], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -202,11 +175,7 @@ class DiscoveryWebhooks(QObject):
         self.delivered = 0
         self._on_payload = on_payload
         self._starting: asyncio.Future[str] | None = None
-        self._waiting: deque[Any] = deque()
-        self._lock = threading.Lock()
-        self._woken = False
-        # Emitted on the receiver's thread; Qt queues it to this object's (the UI) thread.
-        self.arrived.connect(self._drain)
+        self._handoff = Handoff(self._drain, parent=self)
 
     @property
     def url(self) -> str | None:
@@ -229,7 +198,7 @@ class DiscoveryWebhooks(QObject):
 
     def _start(self) -> str:
         receiver: WebhookReceiver | ReceiverProcess
-        if getattr(sys, "frozen", False):
+        if bundled():
             # A bundled app's executable cannot run a -c script: a thread of this process.
             from composer.servers.receiver import WebhookReceiver
 
@@ -238,39 +207,26 @@ class DiscoveryWebhooks(QObject):
             from composer.servers.receiver_process import ReceiverProcess
 
             receiver = ReceiverProcess()
-        receiver.subscribe(self._queue)
+        receiver.subscribe(self._handoff.put)
         receiver.start()
         self.receiver = receiver
         return receiver.url.rstrip("/") + PATH
 
-    def _queue(self, record: Any) -> None:
-        """On the receiver's thread: keep the record, wake the UI thread if it sleeps."""
-        with self._lock:
-            self._waiting.append(record)
-            wake, self._woken = not self._woken, True
-        if wake:
-            self.arrived.emit()
-
     def _drain(self) -> None:
         """On the UI thread: hand the waiting deliveries over, a few milliseconds' worth at a
         time (a burst of hundreds then never holds the window for long)."""
-        listened = self.receivers(SIGNAL_RECEIVED) > 0
         deadline = time.monotonic() + DRAIN_BUDGET
-        while True:
-            with self._lock:
-                if not self._waiting:
-                    self._woken = False
-                    return
-                record = self._waiting.popleft()
+        handed: list[Any] = []
+        while time.monotonic() <= deadline and (taken := self._handoff.take(1)):
+            record = taken[0]
             self.delivered += 1
             payload = getattr(record, "json", None)
             if payload is not None:
                 self._on_payload(payload)
-            if listened:
-                self.received.emit(record)
-            if time.monotonic() > deadline:
-                QTimer.singleShot(0, self._drain)  # the rest after other events had a turn
-                return
+            handed.append(record)
+        self._handoff.continue_later()  # the rest after other events had a turn
+        if handed and self.receivers(SIGNAL_RECEIVED) > 0:
+            self.received.emit(handed)
 
     def stop(self) -> None:
         """Stop receiving (idempotent)."""

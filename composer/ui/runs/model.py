@@ -335,18 +335,16 @@ class RunsModel(QAbstractItemModel):
         run_id = submission.run_ids[combination]
         return self._states.get(run_id) if run_id else None
 
-    def _run_status(self, submission: Submission, state: RunState | None) -> str:
-        return cells.run_status(submission, state)
-
     def _summary(self, group: _Group) -> tuple[str, int, int, int]:
         submission = group.submission
         if submission.sending or submission.error is not None:
             return (texts.SENDING if submission.sending else texts.REFUSED, 0, 0, 1)
         count = max(1, group.rows) if group.rows or submission.run_ids else 0
-        statuses = [self._run_status(submission, self._state(submission, i)) for i in range(count)]
-        finished = {"success", "failed", "timeout", "cancelled", texts.LOST, texts.NOT_RUN}
-        done = sum(1 for status in statuses if status in finished)
-        failed = sum(1 for status in statuses if status in finished and status != "success")
+        statuses = [cells.run_status(submission, self._state(submission, i)) for i in range(count)]
+        done = sum(1 for status in statuses if status in texts.DONE_STATUSES)
+        failed = sum(
+            1 for status in statuses if status in texts.DONE_STATUSES and status != "success"
+        )
         if not statuses:
             return (texts.NOT_RUN, 0, 0, 0)
         status = texts.batch_status(statuses) if group.rows else statuses[0]
@@ -402,7 +400,8 @@ class RunsModel(QAbstractItemModel):
         """Every run of a batch submission as it stands."""
         count = len(submission.combinations)
         states = tuple(self._state(submission, index) for index in range(count))
-        return BatchSnapshot(submission, submission.combinations, states)
+        statuses = tuple(cells.run_status(submission, state) for state in states)
+        return BatchSnapshot(submission, submission.combinations, states, statuses)
 
     def index_of_run(self, run_id: str) -> QModelIndex:
         """The row of a run (invalid when not shown)."""

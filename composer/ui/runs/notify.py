@@ -36,7 +36,6 @@ class FinishNotifier:
         self._show = show
         self._tray: QSystemTrayIcon | None = None
         self._told: set[int] = set()  # submission numbers already announced
-        self.sent: list[tuple[str, str]] = []
 
     def note(self, submission: Submission, state: RunState) -> None:
         """A run changed; announce its submission's end when that deserves it."""
@@ -70,7 +69,6 @@ class FinishNotifier:
 
     def notify(self, title: str, text: str) -> None:
         """Show the notice (or do nothing where there is no tray)."""
-        self.sent.append((title, text))
         if self._show is not None:
             self._show(title, text)
             return

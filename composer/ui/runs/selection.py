@@ -1,7 +1,7 @@
 """What the runs panel has selected, as plain values for the detail pages (no Qt).
 
 Detail pages (the outputs gallery, the batch grid, the webhook timeline...) receive these through
-``show_run`` / ``show_batch`` (see :mod:`composer.ui.runs.view`), so they can be written and
+``show_selection`` (see :mod:`composer.ui.runs.view`), so they can be written and
 tested without the panel.
 """
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from composer.core.batch import batch_params
 from composer.core.runs import RunState
+from composer.ui.runs import texts
 
 if TYPE_CHECKING:  # the client (and httpx) load after the window shows
     from composer.client.session import Submission
@@ -23,13 +24,15 @@ class BatchSnapshot:
     """A batch as it stands: one entry per combination, in the server's order.
 
     ``combinations[i]`` is run ``i``'s full ``inputs``; ``states[i]`` its current state (None
-    while its run id is not known). :attr:`params` are the batch columns
+    while its run id is not known); ``statuses[i]`` the chip its row shows
+    (:func:`composer.ui.runs.cells.run_status`). :attr:`params` are the batch columns
     (``batch_input_params``), whose first two make the rows and columns of a grid.
     """
 
     submission: Submission
     combinations: tuple[Mapping[str, Any], ...]
     states: tuple[RunState | None, ...]
+    statuses: tuple[str, ...]
 
     @property
     def label(self) -> str:
@@ -43,8 +46,8 @@ class BatchSnapshot:
 
     @property
     def done(self) -> int:
-        """How many runs ended."""
-        return sum(1 for state in self.states if state is not None and state.is_terminal)
+        """How many runs count as done, as on the batch's row (:data:`texts.DONE_STATUSES`)."""
+        return sum(1 for status in self.statuses if status in texts.DONE_STATUSES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +71,3 @@ class RunSelection:
         position = self.index or 0
         run_ids = self.submission.run_ids
         return run_ids[position] if position < len(run_ids) else None
-
-    @property
-    def empty(self) -> bool:
-        """True when nothing is selected."""
-        return self.submission is None

@@ -37,6 +37,18 @@ REFUSED: Final = "refused"
 LOST: Final = "lost"
 WAITING: Final = "waiting"  # a batch run whose id is not known yet
 NOT_RUN: Final = "not run"  # a native run, or a first result without a run to follow
+# The row statuses that count as done in "3 of 9 done": the run ended, or composer stopped
+# following it (lost), or there was nothing to follow (not run).
+DONE_STATUSES: Final = frozenset(
+    {
+        RunStatus.SUCCESS,
+        RunStatus.FAILED,
+        RunStatus.TIMEOUT,
+        RunStatus.CANCELLED,
+        LOST,
+        NOT_RUN,
+    }
+)
 ROW_LABELS: Final[dict[str, str]] = {
     SENDING: "sending",
     REFUSED: "not sent",

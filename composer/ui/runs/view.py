@@ -6,12 +6,8 @@ Integration points for other widgets:
   The page in sight is told about the selection, and again whenever the selected run or batch
   changes; a page out of sight is told the latest when it comes into sight (its tab chosen, the
   panel shown): hundreds of runs change several times a second, and showing a batch of them
-  takes a page milliseconds. A page is told through the first of these methods it has:
-
-  - ``show_selection(selection: RunSelection)``: anything (a run, a batch, or nothing);
-  - ``show_run(state: RunState | None)`` for a run (None: its id is not known yet, or nothing
-    is selected) and ``show_batch(batch: BatchSnapshot | None)`` for a batch (a page with
-    only ``show_run`` gets ``show_run(None)`` when a batch is selected).
+  takes a page milliseconds. A page is told through its
+  ``show_selection(selection: RunSelection)`` method: a run, a batch, or nothing.
 
 - :attr:`RunsView.selection_changed` (a :class:`RunSelection`) when the selected row changes.
 - :attr:`RunsView.model` (:class:`~composer.ui.runs.model.RunsModel`) for the states shown.
@@ -210,13 +206,6 @@ class RunsView(QWidget):
         show_selection = getattr(page, "show_selection", None)
         if callable(show_selection):
             show_selection(selection)
-            return
-        show_batch = getattr(page, "show_batch", None)
-        if callable(show_batch):
-            show_batch(selection.batch)
-        show_run = getattr(page, "show_run", None)
-        if callable(show_run):
-            show_run(selection.state if selection.batch is None else None)
 
     # --- selection ---
 

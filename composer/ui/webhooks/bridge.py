@@ -2,12 +2,12 @@
 
 :class:`ReceiverBridge` owns a :class:`~composer.servers.receiver.WebhookReceiver`. Starting and
 stopping happen on a worker thread (``asyncio.to_thread``), so the window never waits for a
-socket. Records cross threads through a thread-safe queue: the receiver's thread puts each one
-there and, only when no wake-up is pending, emits a queued Qt signal; the UI thread waits
-:data:`COALESCE_MS` for more, then drains the queue in batches of at most :data:`BATCH_LIMIT` and
-emits :attr:`ReceiverBridge.arrived` once per batch. A burst of thousands of deliveries thus
-costs the UI a wake-up and a repaint per frame, and no step of its loop handles more than one
-batch.
+socket. Records cross threads through a :class:`~composer.ui.webhooks.handoff.Handoff`: the
+receiver's thread puts each one there, and only the first of a burst wakes the UI thread; that
+waits :data:`COALESCE_MS` for more, then drains the queue in batches of at most
+:data:`BATCH_LIMIT` and emits :attr:`ReceiverBridge.arrived` once per batch. A burst of
+thousands of deliveries thus costs the UI a wake-up and a repaint per frame, and no step of its
+loop handles more than one batch.
 
 Record numbers (``seq``) stay unique for the whole session: a receiver restarted (on another
 port, say) numbers from 1 again, so the bridge shifts its numbers past the ones already shown.
@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import queue
-import threading
 from collections.abc import Iterable
 from typing import Final
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from composer.core.webhooks import (
     DEFAULT_RECEIVER_HOST,
@@ -32,6 +30,7 @@ from composer.core.webhooks import (
 )
 from composer.servers.background import ServerStartError
 from composer.servers.receiver import WebhookReceiver
+from composer.ui.webhooks.handoff import Handoff
 
 BATCH_LIMIT: Final = 500  # records handed to the UI per step of its event loop
 COALESCE_MS: Final = 25  # a burst's records are collected this long before they are shown
@@ -47,7 +46,6 @@ class ReceiverBridge(QObject):
     arrived = Signal(list)
     state_changed = Signal()
     failed = Signal(str)
-    _wake = Signal()  # emitted on the receiver's thread, delivered queued on the UI thread
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -58,14 +56,11 @@ class ReceiverBridge(QObject):
         self._secret: str | None = None
         self._receiver: WebhookReceiver | None = None
         self._busy = False  # a start or stop is under way
-        self._queue: queue.SimpleQueue[WebhookRecord] = queue.SimpleQueue()
-        self._wake_pending = threading.Event()
+        self._handoff = Handoff(self._drain, COALESCE_MS, self)
         self._unsubscribe: object | None = None
         self._offset = 0  # added to the receiver's numbers (see the module docstring)
         self.last_seq = 0  # the highest number handed out so far
         self.note: str | None = None  # what the last start had to do differently
-        self.coalesce_ms = COALESCE_MS
-        self._wake.connect(self._on_wake)
 
     # --- state ---
 
@@ -187,38 +182,22 @@ class ReceiverBridge(QObject):
     # --- records ---
 
     def _on_record(self, record: WebhookRecord) -> None:
-        # The receiver's thread: queue it and wake the UI thread, once per burst.
-        self._queue.put(record)
-        if not self._wake_pending.is_set():
-            self._wake_pending.set()
-            self._wake.emit()
-
-    def _on_wake(self) -> None:
-        # The first record of a burst: collect for a frame, then hand over what came meanwhile
-        # in one batch (one repaint of the list rather than dozens).
-        if self.coalesce_ms:
-            QTimer.singleShot(self.coalesce_ms, self._drain)
-        else:
-            self._drain()
+        # The receiver's thread: queued; the first record of a burst wakes the UI thread, which
+        # collects for a frame, then hands over what came meanwhile in one batch (one repaint
+        # of the list rather than dozens).
+        self._handoff.put(record)
 
     def _drain(self) -> None:
-        self._wake_pending.clear()  # first: a record put after this wakes us again
         batch: list[WebhookRecord] = []
-        while len(batch) < BATCH_LIMIT:
-            try:
-                record = self._queue.get_nowait()
-            except queue.Empty:
-                break
+        for record in self._handoff.take(BATCH_LIMIT):
             seq = record.seq + self._offset
             if seq <= self.last_seq:  # records were added meanwhile (renumber): move past them
                 self._offset += self.last_seq + 1 - seq
                 seq = self.last_seq + 1
             self.last_seq = seq
             batch.append(dataclasses.replace(record, seq=seq) if seq != record.seq else record)
-        if len(batch) == BATCH_LIMIT and not self._wake_pending.is_set():
-            # More may wait: the next batch in a later step, so the window keeps responding.
-            self._wake_pending.set()
-            QTimer.singleShot(0, self._drain)
+        # More may wait: the next batch in a later step, so the window keeps responding.
+        self._handoff.continue_later()
         if batch:
             self.arrived.emit(batch)
 

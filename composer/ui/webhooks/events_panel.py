@@ -9,6 +9,7 @@ clear (after a confirmation in a banner).
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Final
 
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import Shiboken
 
 from composer.core.webhook_io import curl_command, export_jsonl
 from composer.core.webhooks import WebhookRecord
@@ -42,6 +44,7 @@ from composer.ui.webhooks.events_model import (
     EventsModel,
     records_of,
 )
+from composer.ui.webhooks.tasks import spawn
 
 ANY: Final = "any"
 COLUMN_WIDTHS: Final = {
@@ -197,10 +200,6 @@ class EventsPanel(QWidget):
         self.proxy.set_filter(**change)  # type: ignore[arg-type]
         self._refresh_count()
 
-    def set_run_filter(self, run_id: str) -> None:
-        """Show only the events of one run (e.g. the run selected in the runs panel)."""
-        self.run_filter.setText(run_id)
-
     def _refresh_vocabulary(self) -> None:
         for combo, words in (
             (self.event_filter, self.model.event_types),
@@ -301,9 +300,25 @@ class EventsPanel(QWidget):
         dialog.setNameFilter("JSON lines (*.jsonl);;All files (*)")
         dialog.setDefaultSuffix("jsonl")
         dialog.selectFile("webhook-events.jsonl")
-        dialog.fileSelected.connect(lambda name: self.export_to(Path(name)))
+        dialog.fileSelected.connect(lambda name: self._export_in_background(Path(name)))
         self._dialog = dialog
         dialog.open()
+
+    def _export_in_background(self, path: Path) -> None:
+        # The records are read here, on the window's thread (the model lives there); only the
+        # writing goes to a worker: 20,000 events took about 0.3 s, a frozen window meanwhile.
+        records = self.proxy.visible_records()
+        spawn(self._export_async(path, records), self.message.emit)
+
+    async def _export_async(self, path: Path, records: list[WebhookRecord]) -> None:
+        try:
+            count = await asyncio.to_thread(export_jsonl, path, records)
+        except OSError as exc:
+            if Shiboken.isValid(self):  # the panel may have closed while the file was written
+                self._said_not_exported(path, exc)
+            return
+        if Shiboken.isValid(self):
+            self._said_exported(path, count)
 
     def export_to(self, path: Path) -> int | None:
         """Write the listed events (filters apply) to ``path`` as JSON lines; how many."""
@@ -311,10 +326,16 @@ class EventsPanel(QWidget):
         try:
             count = export_jsonl(path, records)
         except OSError as exc:
-            self.message.emit(f"Could not export to {path}: {exc.strerror or exc}")
+            self._said_not_exported(path, exc)
             return None
-        self.message.emit(f"Exported {count} event{'s' if count != 1 else ''} to {path}")
+        self._said_exported(path, count)
         return count
+
+    def _said_exported(self, path: Path, count: int) -> None:
+        self.message.emit(f"Exported {count} event{'s' if count != 1 else ''} to {path}")
+
+    def _said_not_exported(self, path: Path, error: OSError) -> None:
+        self.message.emit(f"Could not export to {path}: {error.strerror or error}")
 
     def confirm_clear(self) -> None:
         """Ask (in a banner) before clearing the list and the stored events."""

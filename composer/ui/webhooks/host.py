@@ -224,8 +224,7 @@ class WebhookLabHost(QObject):
     def _redraw_pages(self) -> None:
         run_ids, self._changed_runs = self._changed_runs, set()
         for page in self.pages:
-            if page.isVisible():
-                page.refresh(run_ids)
+            page.refresh(run_ids)  # a page out of sight notes it and catches up when shown
 
     def connect_runs(self, controller: RunsController) -> None:
         """Tie the lab to the window's runs (see the module docstring)."""
@@ -243,11 +242,13 @@ class WebhookLabHost(QObject):
             if record.json is not None:
                 self.runs.feed_webhook(record.json)
 
-    def _from_runs_endpoint(self, record: Any) -> None:
-        # One by one from the endpoint; listed (and kept) together at the next turn of the loop.
+    def _from_runs_endpoint(self, records: list[WebhookRecord]) -> None:
+        # What the endpoint handed over in one turn; listed (and kept) from the loop's next turn.
+        if not records:
+            return
         if not self._from_endpoint:
             QTimer.singleShot(0, self._list_endpoint_records)
-        self._from_endpoint.append(record)
+        self._from_endpoint.extend(records)
 
     def _list_endpoint_records(self) -> None:
         if self.lab is not None and not Shiboken.isValid(self.lab):

@@ -8,12 +8,17 @@ only, and the panel says so. The switch itself (not the secret) is kept in the s
 
 The stored secret is read on a worker thread: a keyring can be slow or ask to be unlocked, and
 the window must not wait for it. Until it is read the panel's controls are disabled
-(:attr:`SigningPanel.loading`); ``ready`` tells when it is done.
+(:attr:`SigningPanel.loading`); ``ready`` tells when it is done. Writes (a new secret, a
+removed one) go to the keyring on a worker too, one after another in the order made; the notice
+is refreshed when each has landed (a keyring that fails turns the secret session-only).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
 from PySide6.QtCore import Signal
@@ -43,6 +48,18 @@ EXPLANATION: Final = (
     "Give your own handler the same secret to check them the same way."
 )
 
+logger = logging.getLogger(__name__)
+_writer: ThreadPoolExecutor | None = None
+
+
+def _keyring_writer() -> ThreadPoolExecutor:
+    """One worker for every panel's keyring writes: they land in the order they were made, and
+    the interpreter waits for the last one before it exits (a secret is not lost at quit)."""
+    global _writer
+    if _writer is None:
+        _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="composer-signing-write")
+    return _writer
+
 
 class SigningPanel(QWidget):
     """The signing switch and secret; ``changed(str | None)`` gives the secret in use (or None)."""
@@ -51,6 +68,7 @@ class SigningPanel(QWidget):
     message = Signal(str)
     ready = Signal()  # the stored secret has been read (see ``loading``)
     _secret_read = Signal(object)  # from the worker thread: the stored secret, or None
+    _written = Signal()  # from the writer thread: a keyring write ended
 
     def __init__(
         self,
@@ -108,6 +126,7 @@ class SigningPanel(QWidget):
         self.copy_button.clicked.connect(self.copy)
         self.generate_button.clicked.connect(self.generate)
         self._secret_read.connect(self._on_secret_read)
+        self._written.connect(self._refresh_notice)
         self._stored: str | None = None  # what the keyring holds, as far as this panel knows
         self._set_while_loading = False
         self.loading = True
@@ -195,7 +214,7 @@ class SigningPanel(QWidget):
         if value:
             self._store(value)
         else:
-            self.secrets.delete(self.account)
+            self._write(self.secrets.delete, self.account)
             self._stored = None
             self._set_while_loading = self.loading
             self.enabled.setChecked(False)
@@ -212,10 +231,26 @@ class SigningPanel(QWidget):
         self.changed.emit(self.active_secret)
 
     def _store(self, value: str) -> None:
-        self.secrets.set(self.account, value)
+        self._write(self.secrets.set, self.account, value)
         self._stored = value
         self._set_while_loading = self.loading
-        self._refresh_notice()
+        self._refresh_notice()  # the short-secret warning now; the keyring's when it landed
+
+    def _write(self, action: Callable[..., object], *args: str) -> None:
+        """Run a keyring write on the writer thread, then refresh the notice on this one."""
+
+        def run() -> None:
+            try:
+                action(*args)
+            except Exception:  # a keyring's own bug: logged, as the window has no place for it
+                logger.exception("writing the webhook signing secret failed")
+            try:
+                if Shiboken.isValid(self):
+                    self._written.emit()  # queued to the panel's thread
+            except RuntimeError:  # the panel went between the check and the emit
+                pass
+
+        _keyring_writer().submit(run)
 
     def _refresh_notice(self) -> None:
         notes = []

@@ -137,6 +137,7 @@ class RunTimelinePage(QWidget):
         self._batch_runs: list[str | None] | None = None
         self._batch_lines: list[_BatchLine] = []  # what each line of a batch shows
         self._finishing = False  # the rest of a batch's lines is due at the next turn
+        self._missed = False  # news of the shown runs came while out of sight
         self._analysed = 0  # runs analysed in this call (for the time budget)
         # A batch run's line and what it was made from (record count, last seq, polled count).
         self._batch_cache: dict[str, tuple[tuple[int, int | None, int], _BatchLine]] = {}
@@ -183,6 +184,7 @@ class RunTimelinePage(QWidget):
         """
         self.run_id = run_id
         self._run_ended = run_ended
+        self._missed = False  # all is shown anew
         self._batch_runs = None
         self._batch_lines = []
         self._batch_cache.clear()
@@ -210,12 +212,25 @@ class RunTimelinePage(QWidget):
         return timeline
 
     def refresh(self, run_ids: set[str] | None = None) -> None:
-        """Show the current run (or batch) again (when ``run_ids`` is None or names it)."""
-        if self._batch_runs is not None:
-            if run_ids is None or run_ids & {run_id for run_id in self._batch_runs if run_id}:
-                self.show_batch_runs(self._batch_runs)
-        elif self.run_id is not None and (run_ids is None or self.run_id in run_ids):
+        """Show the current run (or batch) again (when ``run_ids`` is None or names it).
+
+        Out of sight, the page only notes that it missed news, and catches up when shown.
+        """
+        if not self._concerns(run_ids):
+            return
+        if not self.isVisible():
+            self._missed = True
+        elif self._batch_runs is not None:
+            self.show_batch_runs(self._batch_runs)
+        elif self.run_id is not None:
             self.show_run(self.run_id, run_ended=self._run_ended)
+
+    def _concerns(self, run_ids: set[str] | None) -> bool:
+        if self._batch_runs is not None:
+            return run_ids is None or bool(
+                run_ids & {run_id for run_id in self._batch_runs if run_id}
+            )
+        return self.run_id is not None and (run_ids is None or self.run_id in run_ids)
 
     def show_selection(self, selection: Any) -> None:
         """What the runs panel selected (its ``RunSelection``): a run, a batch or nothing."""
@@ -245,6 +260,7 @@ class RunTimelinePage(QWidget):
             items = [QTreeWidgetItem() for _ in runs]
             self.tree.addTopLevelItems(items)
         self._batch_runs = runs
+        self._missed = False  # all is shown anew
         self.run_id = None
         self.timeline = None
         self.notes.hide()
@@ -329,7 +345,11 @@ class RunTimelinePage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self.refresh()  # events that came while hidden
+        # Events that came while hidden, unless the page was shown anew already: the runs
+        # panel tells a page coming into sight what it missed before this runs, and analysing
+        # the run twice per tab switch is wasted time.
+        if self._missed:
+            self.refresh()
 
     def _add_entry(self, entry: TimelineEntry, start: datetime) -> None:
         theme = current_theme()

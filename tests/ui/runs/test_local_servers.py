@@ -71,7 +71,7 @@ def test_discovery_webhooks_hand_over_every_delivery_in_order(
     payloads: list[Any] = []
     hooks = DiscoveryWebhooks(payloads.append)
     records: list[Any] = []
-    hooks.received.connect(records.append)
+    hooks.received.connect(records.extend)  # a list per turn of the UI loop
     try:
         url = run_async(qtbot, hooks.ensure())
         assert url.startswith("http://127.0.0.1:") and url.endswith("/composer-runs")

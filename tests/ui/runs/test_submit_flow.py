@@ -14,7 +14,7 @@ from composer.core.runs import RunState
 from composer.core.wire import RequestKind
 from composer.ui.main_window import SubmitRequest
 from composer.ui.runs.model import Column, Role
-from composer.ui.runs.selection import BatchSnapshot
+from composer.ui.runs.selection import RunSelection
 from tests.qt_async import run_async
 from tests.ui.runs.conftest import Runs
 
@@ -149,11 +149,11 @@ def test_detail_pages_follow_the_selection(runs: Runs) -> None:
     seen: list[object] = []
 
     class Page(QLabel):
-        def show_run(self, state: RunState | None) -> None:
-            seen.append(("run", state.status if state else None))
-
-        def show_batch(self, batch: BatchSnapshot | None) -> None:
+        def show_selection(self, selection: RunSelection) -> None:
+            batch = selection.batch
             seen.append(("batch", batch.done if batch else None))
+            state = selection.state if batch is None else None
+            seen.append(("run", state.status if state else None))
 
     view = runs.window.runs_view
     assert view is not None

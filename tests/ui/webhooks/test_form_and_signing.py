@@ -76,7 +76,11 @@ def test_signed_urls_are_marked_valid_expired_or_forged(
 ) -> None:
     lab = window.webhooks.show()
     secret = lab.signing.generate()
-    assert memory_keyring.secrets[("composer", webhook_secret_account())] == secret
+    # Written on a worker thread.
+    qtbot.waitUntil(
+        lambda: memory_keyring.secrets.get(("composer", webhook_secret_account())) == secret,
+        timeout=5000,
+    )
     assert lab.signing.enabled.isChecked() and lab.signing.notice.isHidden()
     url = use_receiver(window, qtbot)
     assert "timestamp=" in url and "signature=" in url
@@ -124,7 +128,9 @@ def test_without_a_keyring_the_secret_lasts_this_session_and_says_so(
     notice = lab.signing.notice.text()
     assert notice.startswith("No system keyring: the secret is kept for this session only")
     assert lab.signing.secrets.notice == SESSION_ONLY_NOTICE
-    assert lab.signing.secrets.get(webhook_secret_account()) == secret
+    qtbot.waitUntil(  # written on a worker thread
+        lambda: lab.signing.secrets.get(webhook_secret_account()) == secret, timeout=5000
+    )
     assert lab.signing.active_secret == secret
 
 

@@ -71,8 +71,7 @@ def test_a_burst_from_the_runs_endpoint_is_listed_in_slices(
     monkeypatch.setattr(WebhookLab, "ingest", ingest)
     host = window.webhooks
     burst = [record(seq, payload("running", RUN_A, progress=seq / 1000)) for seq in range(1, 301)]
-    for item in burst:  # as the runs' own endpoint hands them over, one by one
-        host._from_runs_endpoint(item)
+    host._from_runs_endpoint(burst)  # as the runs' own endpoint hands over a drained burst
     assert host.lab is None  # nothing built while the deliveries come in
     qtbot.waitUntil(lambda: host.lab is not None, timeout=10_000)
     lab = host.lab
@@ -95,7 +94,7 @@ def test_deliveries_left_for_a_later_turn_are_dropped_once_the_lab_is_gone(
     host = window.webhooks
     lab = host.ensure()
     keeper = lab.keeper
-    host._from_runs_endpoint(record(1, payload("running", RUN_A)))  # listed at the next turn
+    host._from_runs_endpoint([record(1, payload("running", RUN_A))])  # listed at the next turn
     lab.deleteLater()  # the window closes meanwhile, its lab with it
     qtbot.waitUntil(lambda: not Shiboken.isValid(lab), timeout=5000)
     # The listing turn came and went: nothing raised (pytest-qt fails on an exception in a
@@ -116,6 +115,6 @@ def test_a_listing_turn_after_the_lab_was_destroyed_drops_its_deliveries(
     host = window.webhooks
     host.ensure()
     assert host.dock is not None
-    host._from_runs_endpoint(record(1, payload("running", RUN_A)))  # listed at the next turn
+    host._from_runs_endpoint([record(1, payload("running", RUN_A))])  # listed at the next turn
     Shiboken.delete(host.dock)  # the lab goes with its dock before that turn
     qtbot.waitUntil(lambda: not host._from_endpoint, timeout=5000)  # dropped, nothing raised
