@@ -80,9 +80,14 @@ def record_to_dict(record: WebhookRecord) -> dict[str, Any]:
     return data
 
 
+def json_line(data: Mapping[str, Any]) -> str:
+    """One JSON-lines object as one line of compact JSON (no newline)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def record_to_json_line(record: WebhookRecord) -> str:
     """One line of JSON (no newline) for one record."""
-    return json.dumps(record_to_dict(record), ensure_ascii=False, separators=(",", ":"))
+    return json_line(record_to_dict(record))
 
 
 def dumps_jsonl(records: Iterable[WebhookRecord]) -> str:
@@ -90,11 +95,16 @@ def dumps_jsonl(records: Iterable[WebhookRecord]) -> str:
     return "".join(record_to_json_line(record) + "\n" for record in records)
 
 
+def write_jsonl(path: Path, objects: Iterable[Mapping[str, Any]]) -> int:
+    """Write JSON-lines objects to ``path`` atomically; returns how many were written."""
+    lines = [json_line(data) + "\n" for data in objects]
+    write_text_atomic(path, "".join(lines))
+    return len(lines)
+
+
 def export_jsonl(path: Path, records: Iterable[WebhookRecord]) -> int:
     """Write records to ``path`` atomically as JSON lines; returns how many were written."""
-    items = list(records)
-    write_text_atomic(path, dumps_jsonl(items))
-    return len(items)
+    return write_jsonl(path, (record_to_dict(record) for record in records))
 
 
 def _require(data: Mapping[str, Any], key: str, kind: type, line: int) -> Any:

@@ -6,20 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+# One enum for where an update came from, re-exported here for the history's callers.
+from composer.core.runs import UpdateSource as UpdateSource
+from composer.core.webhooks import WebhookRecord
 from composer.core.wire import TERMINAL_STATUSES
-
-
-class UpdateSource(StrEnum):
-    """Where a status change came from."""
-
-    SUBMIT = "submit"  # the POST's own answer (a sync run's outputs, a submit error)
-    POLL = "poll"  # GET /run/{id}
-    STREAM = "stream"  # the SSE stream
-    WEBHOOK = "webhook"  # a delivery to the local receiver
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +153,20 @@ class WebhookEvent:
     def status(self) -> str | None:
         """The run status the event reports, if any."""
         return _json_str(self.json, "status")
+
+    def to_record(self) -> WebhookRecord:
+        """The event as the receiver's record type (its signature check is not stored)."""
+        return WebhookRecord(
+            seq=self.seq,
+            received_at=self.received_at,
+            method=self.method,
+            path=self.path,
+            query=self.query,
+            headers=list(self.headers),
+            body=self.body,
+            json=self.json,
+            remote=self.remote or "",
+        )
 
 
 # No slots here: on Python 3.12, ``Page[X](...)`` fails for a frozen generic with slots.
