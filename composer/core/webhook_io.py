@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from composer.core.atomic import write_text_atomic
+from composer.core.run_parsing import parse_timestamp
 from composer.core.webhooks import WebhookRecord
 
 # Headers a resend must not copy: the transport computes them, or they describe one connection.
@@ -140,18 +141,15 @@ def record_from_dict(data: Mapping[str, Any], seq: int, line: int = 1) -> Webhoo
     else:
         body = body_text.encode("utf-8")
     received_text = _require(data, "received_at", str, line)
-    try:
-        received_at = datetime.fromisoformat(received_text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise WebhookImportError(f"line {line}: 'received_at' is not an ISO time") from exc
-    if received_at.tzinfo is None:
-        received_at = received_at.replace(tzinfo=UTC)
+    received_at = parse_timestamp(received_text)  # aware, UTC
+    if received_at is None:
+        raise WebhookImportError(f"line {line}: 'received_at' is not an ISO time")
     parsed = data["json"] if "json" in data else _parse_json(body)
     stored_seq = data.get("seq")
     remote = data.get("remote")
     return WebhookRecord(
         seq=stored_seq if isinstance(stored_seq, int) and not isinstance(stored_seq, bool) else seq,
-        received_at=received_at.astimezone(UTC),
+        received_at=received_at,
         method=method,
         path=path,
         query=query,
