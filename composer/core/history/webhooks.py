@@ -62,15 +62,26 @@ class WebhookLog:
         return stored
 
     def events(
-        self, *, run_id: str | None = None, after_id: int = 0, limit: int | None = None
+        self,
+        *,
+        run_id: str | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+        newest: int | None = None,
     ) -> list[WebhookEvent]:
         """Events in the order they were stored, optionally only those of one run and only
-        those newer than ``after_id`` (for incremental refresh)."""
+        those newer than ``after_id`` (for incremental refresh). ``limit`` keeps the oldest that
+        many, ``newest`` the newest that many (still returned oldest first)."""
         sql = f"SELECT {_COLUMNS} FROM webhook_events WHERE id > ?"
         params: list[Any] = [after_id]
         if run_id is not None:
             sql += " AND run_id = ?"
             params.append(run_id)
+        if newest is not None:
+            # Picked newest first in SQL, so only the rows wanted are read; the outer query puts
+            # them back in stored order.
+            sql = f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?)"
+            params.append(max(0, newest))
         sql += " ORDER BY id"
         if limit is not None:
             sql += " LIMIT ?"

@@ -102,8 +102,7 @@ class EventKeeper(QObject):
             store = self._open()
             if store is None:
                 return
-            # The history keeps a bounded number (20,000 by default): reading all is quick.
-            events = store.webhooks.events()[-limit:]
+            events = store.webhooks.events(newest=limit)
             if Shiboken.isValid(self):  # the window may have closed while this read
                 self.loaded.emit([event.to_record() for event in events])
 
