@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from composer.core.atomic import write_text_atomic
 from composer.core.run_parsing import parse_timestamp
+from composer.core.webhook_urls import DEFAULT_RECEIVER_HOST, DEFAULT_RECEIVER_PORT
 from composer.core.webhooks import WebhookRecord
 
 # Headers a resend must not copy: the transport computes them, or they describe one connection.
@@ -200,8 +201,9 @@ def import_jsonl(path: Path) -> list[WebhookRecord]:
 
 
 def default_base_url(record: WebhookRecord) -> str:
-    """``http://<Host header>`` of the original request (127.0.0.1:8787 when it had none)."""
-    host = record.header("host") or "127.0.0.1:8787"
+    """``http://<Host header>`` of the original request (the default receiver address,
+    127.0.0.1:8787, when it had none)."""
+    host = record.header("host") or f"{DEFAULT_RECEIVER_HOST}:{DEFAULT_RECEIVER_PORT}"
     return f"http://{host}"
 
 
