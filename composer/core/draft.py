@@ -328,8 +328,10 @@ def ordered_body(body: Body, kind: RequestKind) -> Body:
 
 
 def path_text(loc: Loc) -> str:
-    """A path as people read it: ``inputs.seed``, ``batch_input_params.seed[2]`` (the same text
-    as ``composer.core.validation.format_loc``)."""
+    """A path as people read it: ``inputs.seed``, ``batch_input_params.seed[2]``.
+
+    ``composer.core.validation.format_loc`` calls this one; it lives here because the draft must
+    not import validation (and with it pydantic)."""
     text = ""
     for part in loc:
         if isinstance(part, int):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from composer.core.batch import batch_params, format_cell, run_count
-from composer.core.runs import RunState, summarize
+from composer.core.runs import RunState, is_terminal, summarize
 
 LABEL_LIMIT: Final = 48  # characters of a value shown in a header; the rest goes in a tooltip
 COPY_AXIS: Final = "copy"  # the axis name of ``batch_number`` copies
@@ -189,9 +189,7 @@ def _page_values(further: list[GridAxis], number: int, sizes: list[int]) -> dict
 def batch_summary(total: int, states: Iterable[RunState]) -> str:
     """``9 runs · 7 done · 1 running · 1 failed`` for the grid's header."""
     counts = summarize(list(states))
-    done = sum(
-        n for status, n in counts.items() if status in ("success", "failed", "timeout", "cancelled")
-    )
+    done = sum(n for status, n in counts.items() if is_terminal(status))
     parts = [f"{total} run{'s' if total != 1 else ''}", f"{done} done"]
     for status in ("running", "queued", "failed", "timeout", "cancelled"):
         if counts.get(status):

@@ -42,6 +42,7 @@ from composer.core.targets import (
     normalize_base_url,
     same_base_url,
 )
+from composer.core.webhook_urls import is_loopback
 
 PROFILES_FORMAT: Final = "composer.profiles"
 PROFILES_VERSION: Final = 1
@@ -402,4 +403,4 @@ def url_warnings(base_url: str) -> list[str]:
 
 def _is_local(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
-    return host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost")
+    return is_loopback(host) or host.endswith(".localhost")

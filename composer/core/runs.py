@@ -180,8 +180,8 @@ def _now() -> datetime:
 class RunUpdate:
     """One observation of a run from one source; fields the source did not carry are None.
 
-    ``status`` is the API's text (an open set: compare with :class:`RunStatus` values or use
-    :attr:`known_status`). ``progress`` is a fraction 0..1, already cleaned of float noise.
+    ``status`` is the API's text (an open set: compare with :class:`RunStatus` values).
+    ``progress`` is a fraction 0..1, already cleaned of float noise.
     ``outputs`` is None when the observation says nothing about outputs; a webhook progress event's
     empty list means "no news", so it is None too. ``event`` names the webhook event type or the
     SSE event (``run.updated``, ``live_status``...). ``logs`` holds an SSE log line.
@@ -201,11 +201,6 @@ class RunUpdate:
     received_at: datetime = field(default_factory=_now, compare=False)
     # The wire object this update was read from, for inspectors; never needed to merge.
     raw: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def known_status(self) -> RunStatus | None:
-        """The status as a :class:`RunStatus`, None when absent or unknown."""
-        return known_status(self.status)
 
     @property
     def is_terminal(self) -> bool:

@@ -51,18 +51,33 @@ class Settings:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return
-        except (OSError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError:
+            self._set_aside("not UTF-8 text")
+            return
+        except OSError as exc:
+            # Not damaged, only unreadable now (permissions, a folder): the file is left alone.
             self.problem = f"{self.path}: cannot be read ({exc}); using default settings"
             return
         try:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
-            self.problem = f"{self.path}: not valid JSON ({exc.msg}); using default settings"
+            self._set_aside(f"not valid JSON ({exc.msg})")
             return
         if not isinstance(document, dict) or not isinstance(document.get("values"), dict):
-            self.problem = f"{self.path}: not a composer settings file; using default settings"
+            self._set_aside("not a composer settings file")
             return
         self.values = dict(document["values"])
+
+    def _set_aside(self, reason: str) -> None:
+        # Moved aside rather than left for the next save to overwrite: the user keeps the file.
+        from composer.core.atomic import move_aside  # tempfile: loaded only when needed
+
+        assert self.path is not None
+        try:
+            kept = f"set aside as {move_aside(self.path).name}"
+        except OSError as exc:
+            kept = f"could not be set aside ({exc})"
+        self.problem = f"{self.path}: {reason}; {kept}; using default settings"
 
     def get(self, key: str, default: Any = None) -> Any:
         """The value stored under ``key``, else ``default``."""

@@ -24,6 +24,8 @@ from urllib.parse import parse_qsl, quote
 
 import jwt
 
+from composer.core.webhook_urls import join_url, split_url
+
 TIMESTAMP_PARAM: Final = "timestamp"
 SIGNATURE_PARAM: Final = "signature"
 ALGORITHM: Final = "HS256"
@@ -104,18 +106,14 @@ def sign_url(
     timestamp = int((time.time() if now is None else now) * 1000)
     with _short_keys_allowed():
         token = jwt.encode({**(claims or {}), "iat": timestamp}, key, algorithm=ALGORITHM)
-    fragment = ""
-    if "#" in url:
-        url, fragment = url.split("#", 1)
-        fragment = "#" + fragment
-    base, _, query = url.partition("?")
+    base, query, fragment = split_url(url)
     kept = [
         param
         for param in query.split("&")
         if param and param.partition("=")[0] not in (TIMESTAMP_PARAM, SIGNATURE_PARAM)
     ]
     kept += [f"{TIMESTAMP_PARAM}={timestamp}", f"{SIGNATURE_PARAM}={quote(token, safe='')}"]
-    return f"{base}?{'&'.join(kept)}{fragment}"
+    return join_url(base, kept, fragment)
 
 
 def verify_query(
@@ -173,5 +171,4 @@ def verify_url(
     now: float | None = None,
 ) -> SignatureCheck:
     """Check a full URL (or ``path?query``) signed by :func:`sign_url`."""
-    query = url.split("#", 1)[0].partition("?")[2]
-    return verify_query(query, secret, max_age=max_age, now=now)
+    return verify_query(split_url(url)[1], secret, max_age=max_age, now=now)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
+from composer.core.webhook_io import format_time
 from composer.core.webhooks import RUN_OUTPUT, RUN_UPDATED
 
 # A small text-to-image graph: the node classes a real run walks through, in order.
@@ -223,16 +224,12 @@ def payload(
     }
 
 
-def _webhook_time(moment: datetime) -> str:
-    # Inside webhook payloads timestamps have milliseconds and a Z (API-CONTRACT section 4).
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def make_output(run_id: str, index: int, created: datetime | None = None) -> dict[str, Any]:
     """A realistic output object of a SaveImage node: one PNG, public URL."""
     created = created or datetime.now(UTC)
     filename = f"ComfyUI_{index:05d}_.png"
-    stamp = _webhook_time(created)
+    # Inside webhook payloads timestamps have milliseconds and a Z (API-CONTRACT section 4).
+    stamp = format_time(created)
     return {
         "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run_id}/output/{index}")),
         "output_id": None,
@@ -251,7 +248,7 @@ def make_output(run_id: str, index: int, created: datetime | None = None) -> dic
         },
         "node_meta": {"node_id": "9", "node_class": "SaveImage"},
         "created_at": stamp,
-        "updated_at": _webhook_time(created + timedelta(milliseconds=3)),
+        "updated_at": format_time(created + timedelta(milliseconds=3)),
         "type": None,
         "node_id": "9",
     }

@@ -16,19 +16,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final, Literal
 
+from composer.core.runs import status_rank
 from composer.core.webhooks import RUN_OUTPUT, RUN_UPDATED, WebhookRecord
 from composer.core.wire import TERMINAL_STATUSES
 
-# Where a status sits in the lifecycle; statuses of equal rank may follow each other freely.
-_STATUS_RANK: Final[dict[str, int]] = {
-    "not-started": 0,
-    "queued": 1,
-    "started": 2,
-    "running": 3,
-    "uploading": 4,
-    **{status: 5 for status in TERMINAL_STATUSES},
-}
 _PROGRESS_TOLERANCE: Final = 1e-6  # progress carries float32 noise
+
+
+def _rank(status: str | None) -> int:
+    # Statuses of equal rank may follow each other freely; an unknown one ranks below all.
+    rank = status_rank(status)
+    return -1 if rank is None else rank
 
 
 class Mark(StrEnum):
@@ -185,7 +183,7 @@ def _analyse_webhooks(ordered: list[WebhookRecord]) -> list[TimelineEntry]:
             marks.add(Mark.RUN_OUTPUT)
             notes.append("One saved output (sent because the URL has target_events=run.output).")
         if record.event_type == RUN_UPDATED and record.status is not None:
-            rank = _STATUS_RANK.get(record.status)
+            rank = status_rank(record.status)
             if first_terminal is not None and record.is_terminal:
                 marks.add(Mark.DUPLICATE_TERMINAL)
                 differs = (
@@ -204,7 +202,7 @@ def _analyse_webhooks(ordered: list[WebhookRecord]) -> list[TimelineEntry]:
                     f"{first_terminal.status}): must not move the run back to {record.status}."
                 )
             elif rank is not None and highest is not None and highest.status is not None:
-                highest_rank = _STATUS_RANK[highest.status]
+                highest_rank = _rank(highest.status)
                 if rank < highest_rank:
                     marks.add(Mark.OUT_OF_ORDER)
                     notes.append(
@@ -226,9 +224,7 @@ def _analyse_webhooks(ordered: list[WebhookRecord]) -> list[TimelineEntry]:
                     f"(#{best_progress.seq}): updates are not ordered."
                 )
             if rank is not None and (
-                highest is None
-                or highest.status is None
-                or rank >= _STATUS_RANK.get(highest.status, -1)
+                highest is None or highest.status is None or rank >= _rank(highest.status)
             ):
                 highest = record
             if progress is not None and (

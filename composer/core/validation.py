@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from composer.core.draft import path_text
 from composer.core.request import REQUEST_CLASSES, RunRequest
 from composer.core.wire import CAMEL_TO_SNAKE, KIND_KEYS, KNOWN_ORIGINS, RequestKind, kind_of
 
@@ -84,14 +85,9 @@ class ImportedBody:
 
 
 def format_loc(loc: Sequence[str | int]) -> str:
-    """Render a path as dotted text with list indices in brackets."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
+    """Render a path as dotted text with list indices in brackets (the draft's
+    :func:`~composer.core.draft.path_text`, so a path reads the same everywhere)."""
+    return path_text(tuple(loc))
 
 
 def normalise_loc(loc: Iterable[str | int]) -> Loc:

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from composer.core.atomic import write_text_atomic
+from composer.core.run_parsing import parse_timestamp
+from composer.core.webhook_urls import DEFAULT_RECEIVER_HOST, DEFAULT_RECEIVER_PORT
 from composer.core.webhooks import WebhookRecord
 
 # Headers a resend must not copy: the transport computes them, or they describe one connection.
@@ -80,9 +82,14 @@ def record_to_dict(record: WebhookRecord) -> dict[str, Any]:
     return data
 
 
+def json_line(data: Mapping[str, Any]) -> str:
+    """One JSON-lines object as one line of compact JSON (no newline)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 def record_to_json_line(record: WebhookRecord) -> str:
     """One line of JSON (no newline) for one record."""
-    return json.dumps(record_to_dict(record), ensure_ascii=False, separators=(",", ":"))
+    return json_line(record_to_dict(record))
 
 
 def dumps_jsonl(records: Iterable[WebhookRecord]) -> str:
@@ -90,11 +97,16 @@ def dumps_jsonl(records: Iterable[WebhookRecord]) -> str:
     return "".join(record_to_json_line(record) + "\n" for record in records)
 
 
+def write_jsonl(path: Path, objects: Iterable[Mapping[str, Any]]) -> int:
+    """Write JSON-lines objects to ``path`` atomically; returns how many were written."""
+    lines = [json_line(data) + "\n" for data in objects]
+    write_text_atomic(path, "".join(lines))
+    return len(lines)
+
+
 def export_jsonl(path: Path, records: Iterable[WebhookRecord]) -> int:
     """Write records to ``path`` atomically as JSON lines; returns how many were written."""
-    items = list(records)
-    write_text_atomic(path, dumps_jsonl(items))
-    return len(items)
+    return write_jsonl(path, (record_to_dict(record) for record in records))
 
 
 def _require(data: Mapping[str, Any], key: str, kind: type, line: int) -> Any:
@@ -130,18 +142,15 @@ def record_from_dict(data: Mapping[str, Any], seq: int, line: int = 1) -> Webhoo
     else:
         body = body_text.encode("utf-8")
     received_text = _require(data, "received_at", str, line)
-    try:
-        received_at = datetime.fromisoformat(received_text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise WebhookImportError(f"line {line}: 'received_at' is not an ISO time") from exc
-    if received_at.tzinfo is None:
-        received_at = received_at.replace(tzinfo=UTC)
+    received_at = parse_timestamp(received_text)  # aware, UTC
+    if received_at is None:
+        raise WebhookImportError(f"line {line}: 'received_at' is not an ISO time")
     parsed = data["json"] if "json" in data else _parse_json(body)
     stored_seq = data.get("seq")
     remote = data.get("remote")
     return WebhookRecord(
         seq=stored_seq if isinstance(stored_seq, int) and not isinstance(stored_seq, bool) else seq,
-        received_at=received_at.astimezone(UTC),
+        received_at=received_at,
         method=method,
         path=path,
         query=query,
@@ -192,8 +201,9 @@ def import_jsonl(path: Path) -> list[WebhookRecord]:
 
 
 def default_base_url(record: WebhookRecord) -> str:
-    """``http://<Host header>`` of the original request (127.0.0.1:8787 when it had none)."""
-    host = record.header("host") or "127.0.0.1:8787"
+    """``http://<Host header>`` of the original request (the default receiver address,
+    127.0.0.1:8787, when it had none)."""
+    host = record.header("host") or f"{DEFAULT_RECEIVER_HOST}:{DEFAULT_RECEIVER_PORT}"
     return f"http://{host}"
 
 

@@ -27,7 +27,7 @@ REMOTE_API_NOTE: Final = (
 )
 
 
-def _split_url(url: str) -> tuple[str, str, str]:
+def split_url(url: str) -> tuple[str, str, str]:
     """``(before "?", query, "#fragment" or "")`` without decoding anything."""
     fragment = ""
     if "#" in url:
@@ -37,7 +37,9 @@ def _split_url(url: str) -> tuple[str, str, str]:
     return base, query, fragment
 
 
-def _join_url(base: str, params: list[str], fragment: str) -> str:
+def join_url(base: str, params: list[str], fragment: str) -> str:
+    """The URL from :func:`split_url`'s parts, with ``params`` (raw ``key=value`` texts) as the
+    query; no ``?`` when there are none."""
     query = "&".join(params)
     return f"{base}?{query}{fragment}" if query else f"{base}{fragment}"
 
@@ -48,7 +50,7 @@ def target_events(url: str) -> list[str]:
     The service reads the query string literally: ``run.output`` must appear as such, not
     percent-encoded, so neither does this.
     """
-    _, query, _ = _split_url(url)
+    _, query, _ = split_url(url)
     names: list[str] = []
     for param in query.split("&"):
         key, sep, value = param.partition("=")
@@ -69,7 +71,7 @@ def with_run_output(url: str, enabled: bool = True) -> str:
     parameter when nothing is left. The rest of the URL is kept byte for byte; nothing is
     percent-encoded, because the service matches the literal text.
     """
-    base, query, fragment = _split_url(url)
+    base, query, fragment = split_url(url)
     params = [param for param in query.split("&") if param] if query else []
     result: list[str] = []
     found = False
@@ -86,7 +88,7 @@ def with_run_output(url: str, enabled: bool = True) -> str:
             result.append(f"{TARGET_EVENTS_PARAM}={','.join(names)}")
     if enabled and not found:
         result.append(f"{TARGET_EVENTS_PARAM}={RUN_OUTPUT}")
-    return _join_url(base, result, fragment)
+    return join_url(base, result, fragment)
 
 
 def receiver_url(
@@ -134,7 +136,7 @@ def exposure_warning(host: str) -> str | None:
 
 def is_local_url(url: str) -> bool:
     """True when a webhook URL points at this machine (so a remote API cannot reach it)."""
-    base, _, _ = _split_url(url)
+    base, _, _ = split_url(url)
     authority = base.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
     if authority.startswith("["):
         host = authority[1:].split("]", 1)[0]

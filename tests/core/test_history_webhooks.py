@@ -134,6 +134,14 @@ def test_events_attach_to_their_runs(history: HistoryStore) -> None:
     assert [e.seq for e in history.webhooks.events(after_id=first_id, limit=1)] == [2]
 
 
+def test_the_newest_events(history: HistoryStore) -> None:
+    history.webhooks.add_many([record(seq) for seq in range(1, 6)])
+    assert [e.seq for e in history.webhooks.events(newest=2)] == [4, 5]
+    assert [e.seq for e in history.webhooks.events(newest=10)] == [1, 2, 3, 4, 5]
+    assert [e.seq for e in history.webhooks.events(newest=3, limit=1)] == [3]
+    assert history.webhooks.events(newest=0) == []
+
+
 def test_export_as_json_lines(history: HistoryStore, tmp_path: Path) -> None:
     history.webhooks.add_many([record(1), record(2, body=b"\xff\xfe", json={"run_id": "other"})])
     target = tmp_path / "out" / "events.jsonl"

@@ -39,6 +39,19 @@ def test_damaged_settings_are_reported_and_ignored(tmp_path: Path) -> None:
     assert "not a composer settings file" in (Settings(path).problem or "")
 
 
+def test_a_damaged_settings_file_is_set_aside_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{not json", encoding="utf-8")
+    settings = Settings(path)
+    kept = list(tmp_path.glob("settings.json.unreadable-*"))
+    assert len(kept) == 1 and kept[0].read_text(encoding="utf-8") == "{not json"
+    assert kept[0].name in (settings.problem or "") and not path.exists()
+    settings.set("target", "staging")
+    settings.save()
+    assert kept[0].read_text(encoding="utf-8") == "{not json"
+    assert Settings(path).get_str("target") == "staging"
+
+
 def test_draft_store_saves_own_file_and_discards_it(tmp_path: Path) -> None:
     store = DraftStore(tmp_path, pid=12345)
     path = store.save(RequestKind.MODEL, {"model_id": "flux-dev"}, preset_name="Fox")

@@ -6,20 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+# One enum for where an update came from, re-exported here for the history's callers.
+from composer.core.run_parsing import parse_timestamp
+from composer.core.runs import UpdateSource as UpdateSource
+from composer.core.webhook_io import format_time
+from composer.core.webhooks import WebhookRecord
 from composer.core.wire import TERMINAL_STATUSES
-
-
-class UpdateSource(StrEnum):
-    """Where a status change came from."""
-
-    SUBMIT = "submit"  # the POST's own answer (a sync run's outputs, a submit error)
-    POLL = "poll"  # GET /run/{id}
-    STREAM = "stream"  # the SSE stream
-    WEBHOOK = "webhook"  # a delivery to the local receiver
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +156,20 @@ class WebhookEvent:
         """The run status the event reports, if any."""
         return _json_str(self.json, "status")
 
+    def to_record(self) -> WebhookRecord:
+        """The event as the receiver's record type (its signature check is not stored)."""
+        return WebhookRecord(
+            seq=self.seq,
+            received_at=self.received_at,
+            method=self.method,
+            path=self.path,
+            query=self.query,
+            headers=list(self.headers),
+            body=self.body,
+            json=self.json,
+            remote=self.remote or "",
+        )
+
 
 # No slots here: on Python 3.12, ``Page[X](...)`` fails for a frozen generic with slots.
 @dataclass(frozen=True)
@@ -185,28 +194,21 @@ def _json_str(value: Any, key: str) -> str | None:
 
 def to_utc(value: datetime | str | float | None) -> datetime | None:
     """A UTC datetime from a datetime (naive = UTC), an ISO string (``...Z``, ``...+00:00`` or
-    naive, any fraction of a second, as the API sends in its three places) or epoch seconds."""
+    naive, any fraction of a second, as the API sends in its three places; read by
+    :func:`~composer.core.run_parsing.parse_timestamp`) or epoch seconds."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, int | float):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, int | float):
         return datetime.fromtimestamp(value, UTC)
-    else:
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None  # an unreadable timestamp is not worth losing the rest of an update for
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    # An unreadable timestamp (None here) is not worth losing the rest of an update for.
+    return parse_timestamp(value)
 
 
 def iso(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a ``Z``, microseconds kept: ``2025-05-01T10:00:41.512000Z``."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return None if value is None else format_time(value, "microseconds")
 
 
 def output_items(outputs: Iterable[Any]) -> list[OutputItem]:

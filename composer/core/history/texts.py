@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from composer.core.runs import status_rank
 from composer.core.wire import TERMINAL_STATUSES
 
 REDACTED: Final = "[redacted]"
@@ -14,14 +15,6 @@ MAX_SEARCH_TEXT: Final = 4000
 MAX_PREVIEW: Final = 160
 _LONG_VALUE: Final = 500  # longer strings (base64 images, ...) are not worth searching in full
 
-# A batch's overall status while some runs are still going: the furthest along wins.
-_PROGRESS_RANK: Final[dict[str, int]] = {
-    "not-started": 1,
-    "queued": 2,
-    "started": 3,
-    "uploading": 4,
-    "running": 5,
-}
 # A finished batch whose runs ended differently: the most worrying outcome wins.
 _OUTCOME_RANK: Final[tuple[str, ...]] = ("failed", "timeout", "cancelled", "success")
 
@@ -107,10 +100,16 @@ def overall_status(statuses: Mapping[str | None, int], run_count: int, error: st
     going = [status for status in known if status not in TERMINAL_STATUSES]
     finished = sum(count for status, count in known.items() if status in TERMINAL_STATUSES)
     if going:
-        return max(going, key=lambda status: _PROGRESS_RANK.get(status, 0))
+        # The lifecycle order of composer.core.runs; a status composer does not know ranks last.
+        return max(going, key=_going_rank)
     if finished < run_count:
         return "running"
     for outcome in _OUTCOME_RANK:
         if outcome in known:
             return outcome
     return next(iter(known))
+
+
+def _going_rank(status: str) -> int:
+    rank = status_rank(status)
+    return -1 if rank is None else rank

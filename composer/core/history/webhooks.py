@@ -11,7 +11,6 @@ are replaced by ``[redacted]``: the history never keeps secrets.
 
 from __future__ import annotations
 
-import base64
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,11 +19,11 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
 
-from composer.core.atomic import write_atomic
 from composer.core.history.db import Database
 from composer.core.history.records import WebhookEvent, iso, to_utc
 from composer.core.history.settings import Settings
 from composer.core.history.texts import REDACTED
+from composer.core.webhook_io import json_line, record_to_dict, write_jsonl
 
 SECRET_HEADERS: Final = frozenset({"authorization", "proxy-authorization", "cookie"})
 _COLUMNS: Final = "id, seq, received_at, method, path, query, headers, body, json, remote, run_id"
@@ -63,15 +62,26 @@ class WebhookLog:
         return stored
 
     def events(
-        self, *, run_id: str | None = None, after_id: int = 0, limit: int | None = None
+        self,
+        *,
+        run_id: str | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+        newest: int | None = None,
     ) -> list[WebhookEvent]:
         """Events in the order they were stored, optionally only those of one run and only
-        those newer than ``after_id`` (for incremental refresh)."""
+        those newer than ``after_id`` (for incremental refresh). ``limit`` keeps the oldest that
+        many, ``newest`` the newest that many (still returned oldest first)."""
         sql = f"SELECT {_COLUMNS} FROM webhook_events WHERE id > ?"
         params: list[Any] = [after_id]
         if run_id is not None:
             sql += " AND run_id = ?"
             params.append(run_id)
+        if newest is not None:
+            # Picked newest first in SQL, so only the rows wanted are read; the outer query puts
+            # them back in stored order.
+            sql = f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?)"
+            params.append(max(0, newest))
         sql += " ORDER BY id"
         if limit is not None:
             sql += " LIMIT ?"
@@ -91,16 +101,14 @@ class WebhookLog:
         return int(row[0])
 
     def iter_json_lines(self, run_id: str | None = None) -> Iterator[str]:
-        """Each event as one JSON object (no newline), oldest first. ``body`` is UTF-8 text when
-        it decodes, else base64, as ``body_encoding`` says."""
+        """Each event as one JSON object (no newline), oldest first, in the format of
+        :mod:`composer.core.webhook_io`: :func:`event_to_json`'s objects."""
         for event in self.events(run_id=run_id):
-            yield json.dumps(event_to_json(event), ensure_ascii=False)
+            yield json_line(event_to_json(event))
 
     def export(self, path: Path, *, run_id: str | None = None) -> int:
         """Write the events as JSON lines to ``path`` (atomically); returns how many."""
-        lines = list(self.iter_json_lines(run_id))
-        write_atomic(path, "".join(line + "\n" for line in lines).encode("utf-8"))
-        return len(lines)
+        return write_jsonl(path, (event_to_json(event) for event in self.events(run_id=run_id)))
 
     def clear(self, run_id: str | None = None) -> int:
         """Delete every event (or those of one run); returns how many."""
@@ -170,24 +178,14 @@ def coerce_event(event: Any) -> WebhookEvent:
 
 
 def event_to_json(event: WebhookEvent) -> dict[str, Any]:
-    """The JSON-lines form of an event (what :meth:`WebhookLog.export` writes)."""
-    try:
-        body, encoding = event.body.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        body, encoding = base64.b64encode(event.body).decode("ascii"), "base64"
-    return {
-        "seq": event.seq,
-        "received_at": iso(event.received_at),
-        "method": event.method,
-        "path": event.path,
-        "query": event.query,
-        "headers": [list(pair) for pair in event.headers],
-        "body": body,
-        "body_encoding": encoding,
-        "json": event.json,
-        "remote": event.remote,
-        "run_id": event.run_id,
-    }
+    """The JSON-lines form of an event (what :meth:`WebhookLog.export` writes): the receiver's
+    format (:func:`~composer.core.webhook_io.record_to_dict`), which :func:`loads_jsonl` reads."""
+    data = record_to_dict(event.to_record())
+    # The stored values win: a record derives its run id from the JSON body (an event may have
+    # been given one explicitly) and has no "unknown" remote (an event's is None then).
+    data["remote"] = event.remote
+    data["run_id"] = event.run_id
+    return data
 
 
 def _row(event: WebhookEvent) -> tuple[Any, ...]:

@@ -16,7 +16,7 @@ from typing import Any, Final
 from PySide6.QtCore import QObject, Signal
 from shiboken6 import Shiboken
 
-from composer.core.history import HistoryError, HistoryStore, WebhookEvent
+from composer.core.history import HistoryError, HistoryStore
 from composer.core.webhooks import WebhookRecord
 
 logger = logging.getLogger(__name__)
@@ -24,21 +24,6 @@ logger = logging.getLogger(__name__)
 RECENT_LIMIT: Final = 5_000  # events loaded back into the view at start
 
 StoreFactory = Callable[[], HistoryStore]
-
-
-def record_of(event: WebhookEvent) -> WebhookRecord:
-    """A stored event as a record (its signature check is not stored)."""
-    return WebhookRecord(
-        seq=event.seq,
-        received_at=event.received_at,
-        method=event.method,
-        path=event.path,
-        query=event.query,
-        headers=list(event.headers),
-        body=event.body,
-        json=event.json,
-        remote=event.remote or "",
-    )
 
 
 class EventKeeper(QObject):
@@ -117,10 +102,9 @@ class EventKeeper(QObject):
             store = self._open()
             if store is None:
                 return
-            # The history keeps a bounded number (20,000 by default): reading all is quick.
-            events = store.webhooks.events()[-limit:]
+            events = store.webhooks.events(newest=limit)
             if Shiboken.isValid(self):  # the window may have closed while this read
-                self.loaded.emit([record_of(event) for event in events])
+                self.loaded.emit([event.to_record() for event in events])
 
         return self._submit(job)
 
