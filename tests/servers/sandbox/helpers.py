@@ -16,8 +16,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from composer.servers.background import BackgroundServer
+from composer.servers.sandbox.catalogue import SDXL_DEPLOYMENT_ID
 
-SDXL = "0f6c2d1e-4b7a-4c1e-9a53-2f8d6b1c7e40"
+SDXL = SDXL_DEPLOYMENT_ID
 RESTYLE = "7d3e9b52-1f0a-4c6d-8e2b-5a9c4d7f1e63"
 POSTER = "c41a6f0e-92d8-4b3f-a7e5-0d8b2c6e9f14"
 UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
