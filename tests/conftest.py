@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +39,22 @@ class MemoryKeyring(KeyringBackend):
     def delete_password(self, service: str, username: str) -> None:
         if self.secrets.pop((service, username), None) is None:
             raise PasswordDeleteError("not found")
+
+
+class SlowKeyring(MemoryKeyring):
+    """A keyring that answers reads only when the test says so (a locked Secret Service), and
+    notes the name of each thread that reads: tests check the window's thread is not among them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.readers: list[str] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.readers.append(threading.current_thread().name)
+        self.release.wait(10)
+        return super().get_password(service, username)
 
 
 @pytest.fixture(autouse=True)
