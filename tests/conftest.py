@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,14 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 pytest_plugins = ["tests.qt_async", "tests.sandbox_plugin"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (free when asked: for "cannot connect"
+    tests and servers that need a port chosen up front)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class MemoryKeyring(KeyringBackend):
