@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,14 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 pytest_plugins = ["tests.qt_async", "tests.sandbox_plugin"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (free when asked: for "cannot connect"
+    tests and servers that need a port chosen up front)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class MemoryKeyring(KeyringBackend):
@@ -38,6 +48,22 @@ class MemoryKeyring(KeyringBackend):
     def delete_password(self, service: str, username: str) -> None:
         if self.secrets.pop((service, username), None) is None:
             raise PasswordDeleteError("not found")
+
+
+class SlowKeyring(MemoryKeyring):
+    """A keyring that answers reads only when the test says so (a locked Secret Service), and
+    notes the name of each thread that reads: tests check the window's thread is not among them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.readers: list[str] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.readers.append(threading.current_thread().name)
+        self.release.wait(10)
+        return super().get_password(service, username)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from composer.client.group import PollSchedule
 from composer.client.retry import RetryPolicy
 from composer.servers.background import BackgroundServer
 from composer.servers.sandbox import Sandbox
+from composer.servers.sandbox.catalogue import SDXL_DEPLOYMENT_ID
 
 # Polls every 10..100 ms: runs at sandbox speed 200 last tens of milliseconds.
 FAST = PollSchedule(initial=0.01, factor=1.5, maximum=0.1, discovery=0.02, discovery_timeout=10)
@@ -20,7 +21,7 @@ FAST = PollSchedule(initial=0.01, factor=1.5, maximum=0.1, discovery=0.02, disco
 FAST_RETRY = RetryPolicy(attempts=10, initial=0.001, maximum=0.005)
 
 MODEL_BODY: dict[str, Any] = {"model_id": "flux-schnell", "inputs": {"prompt": "A fox", "seed": 1}}
-DEPLOYMENT_ID = "0f6c2d1e-4b7a-4c1e-9a53-2f8d6b1c7e40"
+DEPLOYMENT_ID = SDXL_DEPLOYMENT_ID
 DEPLOYMENT_BODY: dict[str, Any] = {
     "deployment_id": DEPLOYMENT_ID,
     "inputs": {"positive_prompt": "A bakery", "seed": 7, "steps": 4},

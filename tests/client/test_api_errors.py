@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 
 import pytest
@@ -12,6 +11,7 @@ from composer.client.api import ApiClient, Timeouts
 from composer.client.retry import RetryPolicy
 from composer.servers.sandbox import Sandbox
 from tests.client.helpers import DEPLOYMENT_BODY, MODEL_BODY, api_for, run
+from tests.conftest import free_port
 
 
 def test_a_wrong_key_is_unauthorized_with_what_to_do(sandbox: Sandbox) -> None:
@@ -109,12 +109,6 @@ def test_batch_to_the_deployment_queue_route_is_a_500(sandbox: Sandbox) -> None:
             assert (await api.submit(body)).endpoint.path == "/run"  # composer's choice
 
     run(main())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_an_unreachable_host_says_so_quickly() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Iterator
 
 import httpx
@@ -13,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from composer.client.replay import ReplayResult, replay, replay_url
 from composer.core.webhooks import WebhookRecord
 from composer.servers.receiver import WebhookReceiver
+from tests.conftest import free_port
 from tests.qt_async import run_async
 from tests.webhook_factory import payload, record
 
@@ -79,12 +79,6 @@ def test_answers_are_reported_with_status_time_and_excerpt(
     assert "500" in results[0].body_excerpt and results[1].body_excerpt == '{"received":2}'
     assert all(r.elapsed > 0 and r.error is None for r in results)
     assert results[1].summary().startswith(f"#2 GET {handler.url} -> 200 in ")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_a_handler_that_is_down_gives_an_error_not_an_exception() -> None:

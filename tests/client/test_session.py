@@ -25,7 +25,6 @@ from composer.core.wire import RequestKind
 from composer.servers.sandbox import Sandbox
 from tests.client.helpers import (
     DEPLOYMENT_BODY,
-    DEPLOYMENT_ID,
     FAST,
     MODEL_BODY,
     WebhookSink,
@@ -290,10 +289,6 @@ def test_check_connection_reports_ok_bad_key_and_unreachable(
     assert bad.outcome is CheckOutcome.BAD_KEY and "check your API key for sandbox" in bad.message
     assert none.outcome is CheckOutcome.BAD_KEY and "no API key is set" in none.message
     assert far.outcome is CheckOutcome.UNREACHABLE and "Cannot reach" in far.message
-
-
-def test_deployment_id_constant_matches_the_sandbox() -> None:
-    assert DEPLOYMENT_BODY["deployment_id"] == DEPLOYMENT_ID
 
 
 @pytest.mark.parametrize("kind", [RequestKind.MODEL, RequestKind.DEPLOYMENT])

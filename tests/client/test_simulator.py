@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +19,7 @@ from composer.core.timeline import Mark, analyse_run
 from composer.core.webhooks import group_by_run
 from composer.servers.background import BackgroundServer
 from composer.servers.receiver import WebhookReceiver
+from tests.conftest import free_port
 from tests.qt_async import run_async
 
 FAST = DeliveryPolicy(attempt_timeout=2.0, backoff=(0.0, 0.0))
@@ -170,10 +170,7 @@ def test_every_scenario_gets_its_own_run(receiver: WebhookReceiver) -> None:
 
 
 def test_unreachable_handler_is_reported() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    report = asyncio.run(simulate(f"http://127.0.0.1:{port}/", "lifecycle", policy=FAST))
+    report = asyncio.run(simulate(f"http://127.0.0.1:{free_port()}/", "lifecycle", policy=FAST))
     attempt = report.scenarios[0].deliveries[0].attempts[0]
     assert attempt.status is None and "is the handler running" in (attempt.error or "")
     assert report.outcome == "fail"

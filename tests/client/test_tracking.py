@@ -111,6 +111,7 @@ def test_tracking_survives_faults_to_the_end(sandbox: Sandbox) -> None:
                 for run_id in run_ids:
                     group.track(run_id)
                 states = await group.wait()
+            assert len(states) == 5  # one state per tracked run
             for state in states.values():
                 assert state.succeeded or state.error  # a 500 may have been seen
                 assert not state.lost

@@ -94,9 +94,17 @@ def test_warm_up_finds_the_backend_off_the_calling_thread() -> None:
         "import keyring.core, threading\n"
         "from composer.core.secrets import warm_up_keyring\n"
         "assert keyring.core._keyring_backend is None\n"
+        # Record which thread does the (slow) backend look-up.
+        "finders = []\n"
+        "original = keyring.core.init_backend\n"
+        "def init_backend(*args, **kwargs):\n"
+        "    finders.append(threading.current_thread().name)\n"
+        "    return original(*args, **kwargs)\n"
+        "keyring.core.init_backend = init_backend\n"
         "thread = warm_up_keyring()\n"
         "assert thread is not threading.current_thread()\n"
         "thread.join(30)\n"
+        "assert finders and 'MainThread' not in finders, finders\n"
         "print(type(keyring.core._keyring_backend).__name__)\n"
     )
     result = subprocess.run(

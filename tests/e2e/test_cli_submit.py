@@ -7,7 +7,6 @@ import os
 import pty
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 
 from composer.resources import resource
 from composer.servers.sandbox import Sandbox
+from tests.conftest import free_port
 
 FAST = ["--sandbox-speed", "200"]
 
@@ -96,12 +96,6 @@ def test_a_bad_key_exits_3_with_what_to_do(sandbox: Sandbox, tmp_path: Path) -> 
     assert "not-the-key" not in result.stdout + result.stderr
     (error,) = [e for e in events(result.stdout) if e["event"] == "error"]
     assert error["kind"] == "UnauthorizedError" and error["status_code"] == 401
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_an_unreachable_host_exits_3() -> None:

@@ -1,4 +1,6 @@
-"""What the window's thread spent its time on during a benchmark: the longest steps, by name.
+"""What the window's thread spent its time on during a benchmark: the longest steps, by name;
+and the two measures the benchmarks take beside it, :class:`Probe` (how late a timer on the
+window's thread fires) and :class:`GcPauses` (the garbage collections during a block).
 
 A benchmark that finds a stall wants to know what ran in it. :class:`LoopSteps` times, on the
 window's thread only: every callback of the asyncio (qasync) loop (a task's step is named after
@@ -19,6 +21,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from PySide6.QtCore import QTimer
 
 _Handle: Any = asyncio.Handle
 
@@ -136,6 +140,95 @@ class LoopSteps:
             for step in self.steps
             if step.start < end and step.end > start and step.ms >= at_least_ms
         ]
+
+
+class Probe:
+    """A Qt timer on the window's thread firing every ``interval_ms``: each tick notes how late
+    it came (:attr:`stalls`, in ms, the first one counted from :meth:`start`) and when
+    (:attr:`ticks`, ``time.perf_counter``, starting with the start itself)."""
+
+    def __init__(self, interval_ms: int = 5) -> None:
+        self.interval_ms = interval_ms
+        self.stalls: list[float] = []
+        self.ticks: list[float] = []
+        self._timer = QTimer()
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        """Forget earlier ticks and start firing."""
+        self.stalls, self.ticks = [], [time.perf_counter()]
+        self._timer.start()
+
+    def stop(self, count_end: bool = False) -> list[float]:
+        """Stop firing; the stalls. With ``count_end``, the time since the last tick counts as
+        one more (a stall at the very end would otherwise go unseen)."""
+        self._timer.stop()
+        if count_end:
+            self._tick()
+        return self.stalls
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.stalls.append(max(0.0, (now - self.ticks[-1]) * 1000 - self.interval_ms))
+        self.ticks.append(now)
+
+    @property
+    def worst(self) -> float:
+        """The longest stall, in ms (0 before any tick)."""
+        return max(self.stalls, default=0.0)
+
+    @property
+    def p99(self) -> float:
+        """The 99th percentile of the stalls, in ms."""
+        ordered = sorted(self.stalls)
+        return ordered[int(len(ordered) * 0.99)] if ordered else 0.0
+
+    def gaps(self, longer_than_ms: float) -> list[tuple[float, float]]:
+        """``(start, end)`` of the gaps between ticks longer than a tick plus ``longer_than_ms``."""
+        pairs = zip(self.ticks, self.ticks[1:], strict=False)
+        return [(a, b) for a, b in pairs if (b - a) * 1000 - self.interval_ms > longer_than_ms]
+
+
+class GcPauses:
+    """The garbage collections during a ``with`` block: the generation and duration (ms) of each.
+
+    ``clock`` measures them: ``time.perf_counter`` (the default) gives the wall time every thread
+    waited (a collection holds the interpreter lock), ``time.thread_time`` the collecting
+    thread's CPU time.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.pauses: list[tuple[int, float]] = []
+        self._clock = clock
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = self._clock()
+        else:
+            self.pauses.append((info["generation"], (self._clock() - self._started) * 1000))
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+    def longest(self) -> str:
+        """``X ms (generation G, N collections)``, or ``none``."""
+        if not self.pauses:
+            return "none"
+        generation, ms = max(self.pauses, key=lambda pause: pause[1])
+        return f"{ms:.1f} ms (generation {generation}, {len(self.pauses)} collections)"
+
+    def __str__(self) -> str:
+        """``N, longest X ms (generation G)``, or ``none``."""
+        if not self.pauses:
+            return "none"
+        generation, ms = max(self.pauses, key=lambda pause: pause[1])
+        return f"{len(self.pauses)}, longest {ms:.1f} ms (generation {generation})"
 
 
 def _callback_name(callback: Any) -> str:

@@ -13,15 +13,10 @@ figures would measure the sandbox rather than the client.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import resource
-import signal
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -30,9 +25,9 @@ import pytest
 from composer.client.api import ApiClient
 from composer.client.group import PollSchedule, TrackerGroup
 from composer.client.results import RunQueued
+from tests.perf.cli_sandbox import TOKEN, sandbox_process
 
 RUNS = 500
-TOKEN = "perf-token"
 ROUNDS = 3
 GETS = 400
 SCHEDULE = PollSchedule()  # the defaults the app and the CLI use
@@ -83,28 +78,6 @@ async def track_round(api: ApiClient) -> dict[str, Any]:
         "succeeded": sum(s.succeeded for s in states.values()),
         "tasks": tasks,
     }
-
-
-@contextlib.contextmanager
-def sandbox_process(*options: str) -> Iterator[str]:
-    """``composer sandbox`` in its own process on a free port; yields its base URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "composer", "sandbox", "--port", "0", "--token", TOKEN, *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith("Sandbox listening on "), first
-        yield first.removeprefix("Sandbox listening on ").strip()
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.mark.timeout(600)

@@ -9,13 +9,10 @@ for the same search (``HistoryStore.search``, 50 rows).
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -23,28 +20,10 @@ from pytestqt.qtbot import QtBot
 from composer.core.history import HistoryQuery, HistoryStore
 from composer.ui.history.view import HistoryView
 from composer.ui.theme import install_theme
-from tests.perf.test_history_perf import ENTRIES, START, _build
+from tests.perf.conftest import median_ms
+from tests.perf.test_history_perf import ENTRIES, START
 
 BUDGET_MS = 200.0
-
-
-def _median_ms(action: Callable[[], object], tries: int = 7) -> float:
-    action()  # warm the page cache, like a second look would
-    times = []
-    for _ in range(tries):
-        started = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
-@pytest.fixture(scope="module")
-def big_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("perf") / "history.sqlite3"
-    started = time.perf_counter()
-    _build(path)
-    print(f"\nbuilt {ENTRIES:,} submissions in {time.perf_counter() - started:.1f} s")
-    return path
 
 
 def test_history_view_opens_and_searches_100k_within_200ms(
@@ -81,11 +60,11 @@ def test_history_view_opens_and_searches_100k_within_200ms(
 
     store = HistoryStore(big_history)
     baselines = {
-        name: _median_ms(lambda q=query: store.search(q, limit=50))
+        name: median_ms(lambda q=query: store.search(q, limit=50))
         for name, (query, _) in searches.items()
     }
-    baselines["open"] = _median_ms(lambda: HistoryStore(big_history).close())
-    baselines["newest page"] = _median_ms(lambda: store.search(HistoryQuery(), limit=50))
+    baselines["open"] = median_ms(lambda: HistoryStore(big_history).close())
+    baselines["newest page"] = median_ms(lambda: store.search(HistoryQuery(), limit=50))
     store.close()
 
     views: list[HistoryView] = []
@@ -99,7 +78,7 @@ def test_history_view_opens_and_searches_100k_within_200ms(
         qapp.processEvents()  # painted
         views.append(view)
 
-    figures = {"open the view (store, first page, count, menus)": _median_ms(open_view, tries=5)}
+    figures = {"open the view (store, first page, count, menus)": median_ms(open_view, tries=5)}
     assert views[-1].model.rowCount() > 0 and views[-1].count.text() == f"{ENTRIES:,} entries"
     for view in views[:-1]:
         view.close_store()
@@ -115,7 +94,7 @@ def test_history_view_opens_and_searches_100k_within_200ms(
         return run
 
     for name, (_query, set_filter) in searches.items():
-        figures[f"search: {name}"] = _median_ms(through_view(set_filter))
+        figures[f"search: {name}"] = median_ms(through_view(set_filter))
     _reset(view)
     view.filters.apply()
 
@@ -124,9 +103,9 @@ def test_history_view_opens_and_searches_100k_within_200ms(
         view.model.fetchMore()
         qapp.processEvents()
 
-    figures["scroll: the next page of 100"] = _median_ms(scroll_page)
+    figures["scroll: the next page of 100"] = median_ms(scroll_page)
     batch_id = next(row.id for row in view.model.rows if row.run_count == 9)
-    figures["select a batch entry (details, 3 x 3 grid)"] = _median_ms(
+    figures["select a batch entry (details, 3 x 3 grid)"] = median_ms(
         lambda: (view.table.clearSelection(), view.select(batch_id), qapp.processEvents())
     )
     view.close_store()

@@ -22,18 +22,13 @@ figures are about decoding, not the network.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
-import signal
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -46,6 +41,8 @@ from composer.ui.outputs.grid_view import BatchGridView
 from composer.ui.outputs.images import ImageLoader, decode_image
 from composer.ui.outputs.tile import ImageTile, decode_side, tiles_style
 from tests.client.helpers import DEPLOYMENT_BODY
+from tests.perf.cli_sandbox import TOKEN, sandbox_process
+from tests.perf.loop_steps import Probe
 from tests.qt_async import run_async
 
 IMAGES = 200
@@ -54,7 +51,6 @@ SIDE = 1024
 PROBE_MS = 5
 REPEATS = 3
 BUDGET_MS = 50.0
-TOKEN = "perf-token"
 GRID_BODY: dict[str, Any] = {
     **DEPLOYMENT_BODY,
     "batch_input_params": {"seed": list(range(9)), "steps": list(range(1, 10))},
@@ -90,34 +86,6 @@ class MemorySource:
         raise NotImplementedError
 
 
-class Probe:
-    """A 5 ms timer on the loop; the longest gap between firings is the worst stall."""
-
-    def __init__(self) -> None:
-        self.gaps: list[float] = []
-        self._last = 0.0
-        self._timer = QTimer()
-        self._timer.setInterval(PROBE_MS)
-        self._timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self.gaps = []
-        self._last = time.perf_counter()
-        self._timer.start()
-
-    def stop(self) -> None:
-        self._timer.stop()
-        self._tick()  # a stall at the very end counts too
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.gaps.append((now - self._last) * 1000)
-        self._last = now
-
-    def max_stall(self) -> float:
-        return max(0.0, max(self.gaps, default=PROBE_MS) - PROBE_MS)
-
-
 def _measure(
     qtbot: QtBot, probe: Probe, work: Callable[[], Awaitable[Any]], prepare: Callable[[], Any]
 ) -> Figures:
@@ -130,8 +98,8 @@ def _measure(
         started = time.perf_counter()
         run_async(qtbot, work(), timeout=120_000)
         seconds.append(time.perf_counter() - started)
-        probe.stop()
-        stalls.append(probe.max_stall())
+        probe.stop(count_end=True)  # a stall at the very end counts too
+        stalls.append(probe.worst)
     return {
         "best": min(stalls),
         "median": statistics.median(stalls),
@@ -147,28 +115,6 @@ def _report(name: str, figures: Figures, idle: Figures, count: int = 0) -> None:
     )
 
 
-@contextlib.contextmanager
-def sandbox_process() -> Iterator[str]:
-    """``composer sandbox`` in its own process (in this one it would share the GIL with the UI
-    and its drawing would count as the window's stalls); yields its base URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "composer", "sandbox", "--port", "0", "--token", TOKEN,
-         "--speed", "200", "--concurrency", "16"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith("Sandbox listening on "), first
-        yield first.removeprefix("Sandbox listening on ").strip()
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def test_decoding_many_thumbnails_never_stalls_the_loop(
     qapp: QApplication, qtbot: QtBot, qasync_loop: qasync.QEventLoop
 ) -> None:
@@ -177,7 +123,7 @@ def test_decoding_many_thumbnails_never_stalls_the_loop(
     files = {f"http://bench/{n}.png": blobs[n % DISTINCT] for n in range(IMAGES)}
     size = statistics.mean(len(b) for b in blobs) / 1e6
     print(f"\n{IMAGES} PNGs of {SIDE} x {SIDE} ({size:.1f} MB each); probe every {PROBE_MS} ms")
-    probe = Probe()
+    probe = Probe(PROBE_MS)
 
     async def idle() -> None:
         await asyncio.sleep(0.5)
@@ -214,7 +160,7 @@ def test_decoding_many_thumbnails_never_stalls_the_loop(
 
     inline = _measure(qtbot, probe, on_ui_thread, reset_tiles)
 
-    with sandbox_process() as base_url:
+    with sandbox_process("--speed", "200", "--concurrency", "16") as base_url:
         api = ApiClient(base_url, TOKEN, trust_env=False)
         over_http = _grid_over_http(qtbot, probe, api)
         run_async(qtbot, api.aclose())

@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from composer.servers.background import BackgroundServer
 from composer.servers.receiver import RecordFeed, WebhookReceiver
+from tests.perf.loop_steps import GcPauses
 
 DELIVERIES = 2_000
 SENDERS = 8
@@ -126,33 +127,6 @@ def measure_idle_probe(seconds: float = 0.5) -> float:
         time.sleep(0.05)
     consumer.stop()
     return max(consumer.stalls)
-
-
-class GcPauses:
-    """Collects how long each garbage collection took (every thread stops meanwhile)."""
-
-    def __init__(self) -> None:
-        self.pauses: list[tuple[int, float]] = []
-        self._started = 0.0
-
-    def __call__(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._started = time.perf_counter()
-        else:
-            self.pauses.append((info["generation"], time.perf_counter() - self._started))
-
-    def __enter__(self) -> GcPauses:
-        gc.callbacks.append(self)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        gc.callbacks.remove(self)
-
-    def longest(self) -> str:
-        if not self.pauses:
-            return "none"
-        generation, seconds = max(self.pauses, key=lambda p: p[1])
-        return f"{seconds * 1000:.1f} ms (generation {generation}, {len(self.pauses)} collections)"
 
 
 def wait(condition: Callable[[], bool], timeout: float = 30) -> bool:

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -28,6 +25,7 @@ from composer.core.wire import TERMINAL_STATUSES
 from composer.servers.background import BackgroundServer
 from composer.servers.sandbox import Sandbox, SandboxConfig
 from composer.servers.sandbox.catalogue import DEPLOYMENTS, MODELS
+from tests.perf.cli_sandbox import sandbox_process
 
 TOKEN = "bench"
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
@@ -137,34 +135,6 @@ def _ms(values: list[float]) -> str:
     return f"median {statistics.median(values) * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms"
 
 
-@contextmanager
-def _cli_sandbox(speed: float) -> Iterator[str]:
-    """``composer sandbox`` in its own process, as a user runs it: its base URL."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "composer",
-            "sandbox",
-            "--port",
-            "0",
-            "--token",
-            TOKEN,
-            "--speed",
-            str(speed),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        yield process.stdout.readline().split()[-1]
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
 def _queue_runs(base_url: str, count: int, **fields: object) -> list[str]:
     with httpx.Client(base_url=base_url, headers=HEADERS, trust_env=False) as client:
         return [
@@ -176,7 +146,7 @@ def _queue_runs(base_url: str, count: int, **fields: object) -> list[str]:
 
 
 def test_polling_latency_with_50_pollers() -> None:
-    with _cli_sandbox(speed=5) as base_url:
+    with sandbox_process("--speed", "5", token=TOKEN) as base_url:
         run_ids = _queue_runs(base_url, 50)  # slow runs: all in progress while polled
         asyncio.run(_poll(base_url, run_ids[:5], 5, 0.0))  # warm up
         baseline = asyncio.run(_poll(base_url, run_ids[:1], 200, 0.005))
@@ -214,7 +184,10 @@ def _wait_terminal(base_url: str, run_ids: list[str]) -> None:
 def test_webhook_burst_leaves_the_api_answering() -> None:
     receiver = _SlowReceiver()
     app = Starlette(routes=[Route("/hook", receiver.receive, methods=["POST"])])
-    with BackgroundServer(app) as hook, _cli_sandbox(speed=20_000) as base_url:
+    with (
+        BackgroundServer(app) as hook,
+        sandbox_process("--speed", "20000", token=TOKEN) as base_url,
+    ):
         polled = _queue_runs(base_url, 10)
         _wait_terminal(base_url, polled)
         baseline = asyncio.run(_poll(base_url, polled, 30, 0.02))

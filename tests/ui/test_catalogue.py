@@ -8,11 +8,12 @@ from pytestqt.qtbot import QtBot
 
 from composer.core.catalogue import DeploymentInfo, InputSpec, ModelInfo
 from composer.core.wire import RequestKind
+from composer.servers.sandbox.catalogue import SDXL_DEPLOYMENT_ID
 from composer.ui.catalogue import CatalogueSource, StaticCatalogue
 from composer.ui.main_window import MainWindow
 from tests.qt_async import run_async
 
-DEPLOYMENT_ID = "0f6c2d1e-4b7a-4c1e-9a53-2f8d6b1c7e40"
+DEPLOYMENT_ID = SDXL_DEPLOYMENT_ID
 PROMPT = InputSpec(input_id="prompt", class_type="ComfyUIDeployExternalText")
 CFG = InputSpec(input_id="cfg", class_type="ComfyUIDeployExternalNumberSlider", default_value=6.5)
 SOURCE = StaticCatalogue(

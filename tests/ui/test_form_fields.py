@@ -9,9 +9,10 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QToolButton, QWid
 from pytestqt.qtbot import QtBot
 
 from composer.core.wire import RequestKind
+from composer.servers.sandbox.catalogue import SDXL_DEPLOYMENT_ID
 from composer.ui.main_window import MainWindow
 
-DEPLOYMENT = "0f6c2d1e-4b7a-4c1e-9a53-2f8d6b1c7e40"
+DEPLOYMENT = SDXL_DEPLOYMENT_ID
 
 
 def find[W: QWidget](window: MainWindow, kind: type[W], name: str) -> W:

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from composer.core.autosave import DraftStore
 from composer.core.presets import parse_preset
+from composer.core.settings import Settings
 from composer.core.wire import RequestKind
 from composer.resources import sample_preset_text
 from composer.ui.main_window import MainWindow
@@ -84,13 +85,25 @@ def test_window_state_and_last_preset_come_back(
     )
     second = make_window()
     assert second.document.path == path
-    assert second.targets.key == "staging" or second.document.target
+    # The restored preset names its own target, and that wins over the one remembered.
+    assert second.document.target == "sandbox" and second.targets.key == "sandbox"
     # The offscreen screen is 800x600: Qt fits the restored width to it (then to the window's
     # minimum), so the height and the stored sizes are what can be compared here.
     values = json.loads((composer_home / "settings.json").read_text())["values"]
     assert values["window.splitter"] == sizes
     assert second.size().height() == 700
     assert second.splitter.sizes()[0] < second.splitter.sizes()[1]
+
+
+def test_the_remembered_target_comes_back_without_a_preset(
+    make_window: WindowFactory, composer_home: Path
+) -> None:
+    settings = Settings(composer_home / "settings.json")
+    settings.set("target", "staging")
+    settings.save()
+    window = make_window()
+    assert window.document.path is None and not window.document.target
+    assert window.targets.key == "staging"
 
 
 def test_undo_and_redo_keys_work_from_inside_a_text_field(window: MainWindow, qtbot: QtBot) -> None:

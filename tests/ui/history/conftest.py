@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from composer.core.history import HistoryStore
 from composer.core.library import PresetLibrary
+from composer.servers.sandbox.catalogue import SDXL_DEPLOYMENT_ID
 from composer.ui.history.view import HistoryView
 from composer.ui.theme import install_theme
 
@@ -24,7 +25,7 @@ LIGHTHOUSE: dict[str, Any] = {
 BATCH: dict[str, Any] = {
     "inputs": {"positive_prompt": "A bakery"},
     "batch_input_params": {"seed": [1, 2, 3], "steps": [10, 20, 30]},
-    "deployment_id": "0f6c2d1e-4b7a-4c1e-9a53-2f8d6b1c7e40",
+    "deployment_id": SDXL_DEPLOYMENT_ID,
 }
 
 

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import gc
-
 import qasync
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
-from composer.app import main
-from composer.ui.catalogue import StaticCatalogue
 from composer.ui.history.window_hook import HistoryHook, install_history
 from composer.ui.outputs.page import OutputsPage
 from tests.qt_async import run_async
 from tests.ui.conftest import WindowFactory
 from tests.ui.runs.conftest import Runs, make_runs, runs
+from tests.ui.runs.test_app_main import run_main_until_closed
 
 __all__ = ["make_runs", "runs"]  # fixtures
 
@@ -108,13 +104,16 @@ def test_the_app_installs_outputs_and_history(
 ) -> None:
     window = make_window()
     window.complete_startup()
-    # Qt emits lastWindowClosed from exec(), which tests do not run: close, then say so.
-    QTimer.singleShot(200, lambda: (window.close(), qapp.lastWindowClosed.emit()))
-    try:
-        run_async(qtbot, main(qapp, window, StaticCatalogue.known_models()), timeout=10_000)
-    finally:
-        gc.unfreeze()
-        qapp.setQuitOnLastWindowClosed(True)
+    opened: list[bool] = []
+
+    def show_history() -> None:
+        # Shown before quitting, so its store is open and closing it on quit is seen.
+        window.actions_by_name["history"].trigger()
+        hook = window.findChild(HistoryHook)
+        opened.append(hook is not None and hook.view.store is not None)
+
+    run_main_until_closed(qapp, window, qtbot, before_close=show_history)
+    assert opened == [True]
     view = window.runs_view
     assert view is not None and any(isinstance(page, OutputsPage) for page in view.pages)
     action = window.actions_by_name["history"]

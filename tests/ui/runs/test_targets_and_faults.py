@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,14 +17,9 @@ from composer.core.settings import Settings
 from composer.servers.sandbox import Sandbox
 from composer.ui.runs.model import Column
 from composer.ui.targets_dialog import TargetsDialog
+from tests.conftest import free_port
 from tests.qt_async import run_async
 from tests.ui.runs.conftest import Runs
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def add_target(runs: Runs, name: str, url: str, key: str | None = None) -> None:

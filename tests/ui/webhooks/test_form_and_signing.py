@@ -20,7 +20,7 @@ from composer.ui.main_window import MainWindow
 from composer.ui.webhooks.events_model import Column
 from composer.ui.webhooks.form_tools import LOCAL_TARGET_NOTE
 from composer.ui.webhooks.lab import WebhookLab
-from tests.conftest import MemoryKeyring
+from tests.conftest import MemoryKeyring, SlowKeyring
 from tests.ui.webhooks.conftest import LabFactory, wait_rows
 from tests.webhook_factory import payload
 
@@ -150,20 +150,6 @@ def test_the_secret_is_hidden_until_asked_and_short_secrets_are_flagged(
     assert lab.bridge.receiver is None  # the receiver gets it when it starts
     panel.set_secret("")
     assert not panel.enabled.isChecked() and panel.active_secret is None
-
-
-class SlowKeyring(MemoryKeyring):
-    """A keyring that answers reads only when the test says so (a locked Secret Service)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.release = threading.Event()
-        self.readers: list[str] = []
-
-    def get_password(self, service: str, username: str) -> str | None:
-        self.readers.append(threading.current_thread().name)
-        self.release.wait(10)
-        return super().get_password(service, username)
 
 
 def test_the_secret_is_read_off_the_window_thread(qtbot: QtBot, composer_home: Path) -> None:

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from composer.client.simulator import DeliveryPolicy
 from composer.servers.receiver import WebhookReceiver
 from composer.ui.webhooks.lab import WebhookLab
+from tests.conftest import free_port
 from tests.ui.conftest import WindowFactory
 from tests.ui.webhooks.conftest import LabFactory, post_all, start, wait_rows
 from tests.webhook_factory import payload
@@ -75,11 +76,7 @@ def test_replay_to_nothing_listening_says_what_happened(
 
 @pytest.fixture
 def unused_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port()
 
 
 FAST = DeliveryPolicy(attempt_timeout=2.0, backoff=(0.01, 0.01))
