@@ -8,10 +8,8 @@ autosaved copy of unsaved work in the drafts folder a moment after each edit.
 from __future__ import annotations
 
 import contextlib
-import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,13 +22,13 @@ from composer.core.wire import RequestKind
 from composer.ui.binding import DraftBinding
 
 if TYPE_CHECKING:  # presets use the pydantic request models: loaded after the window shows
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from composer.core.library import PresetLibrary
     from composer.core.presets import Preset
     from composer.ui.startup import QuickLook
 
 AUTOSAVE_DELAY_MS = 1000
-
-logger = logging.getLogger(__name__)
 
 
 class Document(QObject):
@@ -303,6 +301,9 @@ class Document(QObject):
 
     def _run_later(self, job: Callable[[], Any]) -> None:
         if self._pool is None:
+            # Imported at the first autosave, not before the first frame (start-up time).
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="autosave")
         future = self._pool.submit(job)
         future.add_done_callback(_log_failure)
@@ -335,4 +336,6 @@ class Document(QObject):
 def _log_failure(future: Future[Any]) -> None:
     error = None if future.cancelled() else future.exception()
     if error is not None:
-        logger.error("an autosave job failed", exc_info=error)
+        import logging
+
+        logging.getLogger(__name__).error("an autosave job failed", exc_info=error)
