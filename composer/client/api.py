@@ -80,6 +80,14 @@ def shared_ssl_context() -> ssl.SSLContext:
         return _ssl_context
 
 
+def warm_up_tls() -> threading.Thread:
+    """Make :func:`shared_ssl_context` on a worker thread now, so the first request does not
+    load the CA certificates on the caller's (the window's) thread."""
+    thread = threading.Thread(target=shared_ssl_context, name="composer-tls", daemon=True)
+    thread.start()
+    return thread
+
+
 @dataclass(frozen=True, slots=True)
 class Timeouts:
     """Seconds to wait, by kind of request.

@@ -21,7 +21,6 @@ For other widgets:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
@@ -36,7 +35,7 @@ from composer.client.access import (
     check_connection,
     resolve_access,
 )
-from composer.client.api import ApiClient, shared_ssl_context
+from composer.client.api import ApiClient, warm_up_tls
 from composer.client.group import PollSchedule
 from composer.client.retry import RetryPolicy
 from composer.client.session import Session, Submission
@@ -103,9 +102,10 @@ class RunsController(QObject):
         self.view.message.connect(window.show_message)
         self.refresh_targets()
         self._restore_target()
-        with contextlib.suppress(RuntimeError):  # no loop (a test without one): no warm-up
-            asyncio.get_running_loop().run_in_executor(None, shared_ssl_context)
-        warm_up_keyring()  # keys and signing secrets are then read without a stall
+        # Both take tens of milliseconds the first time: done on worker threads now, so the first
+        # request and the first key read do not stall the window.
+        warm_up_tls()
+        warm_up_keyring()
         if self.sandbox.url:
             window.targets.set_base_url("sandbox", self.sandbox.url)
 
